@@ -1,0 +1,153 @@
+"""Access-token verification for every service: ``CurrentUser`` and ``AdminUser``.
+
+Public keys come from a JWKS file (``MOVIEREC_JWT_PUBLIC_KEYS``), re-read when it
+changes, never fetched over HTTP. A token is accepted only if its header names a known
+``kid`` with an allowed asymmetric algorithm matching that key, its signature verifies,
+and ``iss``, ``aud``, ``exp``, ``nbf``, ``sub`` and ``typ=access`` all check out.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt import PyJWK
+
+from movierec_common.errors import ForbiddenError, UnauthorizedError
+
+#: Only asymmetric algorithms: a token can never be "signed" with a public key as secret.
+ALLOWED_ALGORITHMS: tuple[str, ...] = ("EdDSA", "RS256")
+LEEWAY_SECONDS = 5
+
+
+class InvalidTokenError(Exception):
+    """The token cannot be trusted; the message says why (never shown in detail to clients)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's subject and role."""
+
+    user_id: uuid.UUID
+    role: str
+    claims: dict[str, Any]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class JWKSKeyring:
+    """Public keys by ``kid`` from a JWKS file, reloaded when the file's mtime changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._mtime: float | None = None
+        self._keys: dict[str, PyJWK] = {}
+
+    def _reload(self) -> None:
+        try:
+            mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            self._keys, self._mtime = {}, None
+            return
+        if mtime == self._mtime:
+            return
+        data = json.loads(self.path.read_text())
+        keys: dict[str, PyJWK] = {}
+        for jwk in data.get("keys", []):
+            kid, alg = jwk.get("kid"), jwk.get("alg")
+            if kid and alg in ALLOWED_ALGORITHMS:
+                keys[kid] = PyJWK.from_dict(jwk)
+        self._keys, self._mtime = keys, mtime
+
+    def get(self, kid: str) -> PyJWK | None:
+        self._reload()
+        return self._keys.get(kid)
+
+
+class TokenVerifier:
+    def __init__(self, keyring: JWKSKeyring, *, issuer: str, audience: str) -> None:
+        self.keyring = keyring
+        self.issuer = issuer
+        self.audience = audience
+
+    def verify(self, token: str) -> Principal:
+        """Return the principal of a valid access token or raise :class:`InvalidTokenError`."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError(f"malformed token: {exc}") from exc
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise InvalidTokenError(f"algorithm {alg!r} not allowed")
+        if not isinstance(kid, str):
+            raise InvalidTokenError("token has no kid")
+        key = self.keyring.get(kid)
+        if key is None:
+            raise InvalidTokenError(f"unknown kid {kid!r}")
+        if key.algorithm_name != alg:
+            raise InvalidTokenError(f"kid {kid!r} is a {key.algorithm_name} key, token says {alg}")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_nbf": True},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError(str(exc)) from exc
+        if claims.get("typ") != "access":
+            raise InvalidTokenError("not an access token")
+        try:
+            user_id = uuid.UUID(str(claims["sub"]))
+        except ValueError as exc:
+            raise InvalidTokenError("sub is not a user id") from exc
+        return Principal(user_id=user_id, role=str(claims.get("role", "user")), claims=claims)
+
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        settings = request.app.state.settings
+        verifier = TokenVerifier(
+            JWKSKeyring(settings.jwt_public_keys),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        request.app.state.token_verifier = verifier
+    return verifier
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError("Missing bearer token.")
+    try:
+        return _verifier(request).verify(credentials.credentials)
+    except InvalidTokenError as exc:
+        raise UnauthorizedError("Invalid or expired token.") from exc
+
+
+async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise ForbiddenError("Administrator role required.")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+AdminUser = Annotated[Principal, Depends(admin_principal)]

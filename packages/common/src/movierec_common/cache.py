@@ -1,0 +1,210 @@
+"""Redis helpers: a fail-open JSON cache with single-flight, and a fail-closed counter.
+
+Cache reads and writes never raise because Redis is unavailable: an outage is a miss,
+and the value is loaded from the source. Security state (login throttling, token
+revocation) uses :class:`FailClosedCounter`, which raises instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+import redis.asyncio as redis
+from prometheus_client import Counter
+from redis.exceptions import RedisError
+
+from movierec_common.logging import get_logger
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+CACHE_REQUESTS = Counter(
+    "movierec_cache_requests_total", "Cache lookups by cache name and result", ["cache", "result"]
+)
+
+
+def create_redis(url: str, *, timeout: float = 0.5) -> redis.Redis:
+    """A Redis client with short timeouts: a slow Redis must not slow requests down."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+
+
+class Cache:
+    """JSON get-or-set cache with TTL + jitter, single-flight and fail-open behaviour."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str,
+        name: str = "default",
+        ttl: float = 300.0,
+        jitter: float = 0.1,
+        breaker_seconds: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.name = name
+        self.ttl = ttl
+        self.jitter = jitter
+        self.breaker_seconds = breaker_seconds
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._down_until = 0.0
+        self.hits = 0
+        self.misses = 0
+        self.loads = 0
+        self.errors = 0
+
+    def key(self, *parts: object) -> str:
+        return ":".join([self.prefix, *(str(p) for p in parts)])
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _trip(self, exc: Exception) -> None:
+        # After a failure skip Redis briefly: an outage must not add a timeout to each call.
+        self.errors += 1
+        self._down_until = time.monotonic() + self.breaker_seconds
+        CACHE_REQUESTS.labels(self.name, "error").inc()
+        log.warning("cache_unavailable", cache=self.name, error=repr(exc))
+
+    async def get(self, key: str) -> Any | None:
+        if not self._available():
+            return None
+        try:
+            raw = await self.client.get(key)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+            return None
+        return None if raw is None else orjson.loads(raw)
+
+    async def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+        if not self._available():
+            return
+        ttl = ttl or self.ttl
+        expires = max(1, int(ttl * (1 + random.uniform(-self.jitter, self.jitter))))
+        try:
+            await self.client.set(key, orjson.dumps(value), ex=expires)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def delete(self, *keys: str) -> None:
+        """Invalidate ``keys``; call after the commit that changed the source."""
+        if not keys:
+            return
+        try:
+            await self.client.delete(*keys)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def delete_pattern(self, pattern: str) -> None:
+        """Invalidate every key matching ``pattern`` (SCAN, never KEYS)."""
+        try:
+            batch: list[bytes] = []
+            async for key in self.client.scan_iter(match=pattern, count=500):
+                batch.append(key)
+                if len(batch) >= 500:
+                    await self.client.delete(*batch)
+                    batch.clear()
+            if batch:
+                await self.client.delete(*batch)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def get_or_set(
+        self, key: str, loader: Callable[[], Awaitable[T]], ttl: float | None = None
+    ) -> T:
+        """Return the cached value of ``key``, or load, store and return it.
+
+        Concurrent misses of one key in this process share one load (single-flight).
+        """
+        cached = await self.get(key)
+        if cached is not None:
+            self.hits += 1
+            CACHE_REQUESTS.labels(self.name, "hit").inc()
+            return cached
+        self.misses += 1
+        CACHE_REQUESTS.labels(self.name, "miss").inc()
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            self.loads += 1
+            value = await loader()
+            await self.set(key, value, ttl)
+            future.set_result(value)
+            return value
+        except BaseException as exc:
+            future.set_exception(exc)
+            # Nobody may be waiting; mark the exception retrieved to avoid a warning.
+            future.exception()
+            raise
+        finally:
+            del self._inflight[key]
+
+    @property
+    def hit_ratio(self) -> float:
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+
+class CounterUnavailableError(RuntimeError):
+    """Redis could not be reached for security state: the caller must refuse the request."""
+
+
+class FailClosedCounter:
+    """A fixed-window counter in Redis that raises when Redis is unreachable."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str, window_seconds: int) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.window = window_seconds
+
+    def key(self, subject: str) -> str:
+        return f"{self.prefix}:{subject}"
+
+    async def incr(self, subject: str) -> int:
+        """Count one more event for ``subject`` in the current window; returns the count."""
+        key = self.key(subject)
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, self.window, nx=True)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise CounterUnavailableError(str(exc)) from exc
+        return int(count)
+
+    async def get(self, subject: str) -> int:
+        try:
+            raw = await self.client.get(self.key(subject))
+        except (RedisError, OSError) as exc:
+            raise CounterUnavailableError(str(exc)) from exc
+        return int(raw or 0)
+
+    async def retry_after(self, subject: str) -> int:
+        """Seconds until the current window of ``subject`` ends."""
+        try:
+            ttl = await self.client.ttl(self.key(subject))
+        except (RedisError, OSError) as exc:
+            raise CounterUnavailableError(str(exc)) from exc
+        return max(1, int(ttl)) if ttl and ttl > 0 else self.window
+
+    async def reset(self, subject: str) -> None:
+        try:
+            await self.client.delete(self.key(subject))
+        except (RedisError, OSError) as exc:
+            raise CounterUnavailableError(str(exc)) from exc

@@ -1,0 +1,43 @@
+"""Celery app factory with the no-loss settings every service uses."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from movierec_common.settings import ServiceSettings
+
+
+def task_queue_name(settings: ServiceSettings) -> str:
+    return f"{settings.namespace}.{settings.service}.tasks"
+
+
+def create_celery(settings: ServiceSettings, *, include: list[str] | None = None) -> Celery:
+    """A Celery app on RabbitMQ that loses no task.
+
+    acks_late + reject_on_worker_lost: a task whose worker dies is redelivered;
+    prefetch 1: a busy worker does not hoard tasks; confirm_publish: the broker
+    confirmed every message Celery itself sends (retries, beat).
+    """
+    queue = task_queue_name(settings)
+    app = Celery(f"movierec_{settings.service}", broker=settings.amqp_url, include=include or [])
+    app.conf.update(
+        task_default_queue=queue,
+        task_default_exchange="",
+        task_default_routing_key=queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"confirm_publish": True},
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        timezone="UTC",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+        task_create_missing_queues=True,
+        broker_heartbeat=30,
+    )
+    return app

@@ -1,0 +1,361 @@
+"""Batched, idempotent event consumer (ARCHITECTURE.md §3).
+
+Messages are taken from a durable queue in batches and applied in one database
+transaction; they are acked only after that transaction committed. Each event is applied
+at most once per consuming service:
+
+* an inbox of processed event ids drops duplicates;
+* the last version seen per (family, aggregate_id) drops older (reordered) events;
+* tombstones of deleted users and movies drop late events that mention them, so they
+  cannot be resurrected;
+* a handler that fails gets its own savepoint rolled back and the message is retried a
+  few times, then dead-lettered to ``<queue>.dead`` while the consumer keeps going;
+* if the database or the broker goes away the batch is requeued and the consumer
+  reconnects with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+from prometheus_client import Counter, Histogram
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from movierec_common.amqp import connect, declare_consumer_queue
+from movierec_common.db import Database
+from movierec_common.events import Event, parse_event
+from movierec_common.kernel_tables import aggregate_version_table, inbox_table, tombstone_table
+from movierec_common.logging import get_logger
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+#: Events that delete an entity, and the tombstone kind they leave.
+TOMBSTONE_EVENTS: dict[str, str] = {"user.deleted": "user", "movie.deleted": "movie"}
+#: Which payload field names the entity of each tombstone kind.
+TOMBSTONE_FIELDS: dict[str, str] = {"user": "user_id", "movie": "movie_id"}
+#: The event family whose newer versions re-create an entity of that kind.
+TOMBSTONE_FAMILIES: dict[str, str] = {"user": "user", "movie": "movie"}
+
+CONSUMED = Counter(
+    "movierec_consumer_events_total", "Events taken from the queue", ["queue", "outcome"]
+)
+BATCH_SIZE = Histogram(
+    "movierec_consumer_batch_size",
+    "Messages applied per transaction",
+    ["queue"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+)
+
+
+@dataclass
+class _Item:
+    message: AbstractIncomingMessage
+    event: Event | None = None
+    outcome: str = "pending"  # applied | skipped | failed | dead
+
+
+class EventConsumer:
+    """Consumes domain events for one service into its database."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        amqp_url: str,
+        events_exchange: str,
+        queue: str,
+        handlers: dict[str, Handler],
+        batch_size: int = 200,
+        linger: float = 0.0,
+        max_attempts: int = 3,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.database = database
+        self.amqp_url = amqp_url
+        self.events_exchange = events_exchange
+        self.queue_name = queue
+        self.handlers = handlers
+        self.batch_size = batch_size
+        self.linger = linger
+        self.max_attempts = max_attempts
+        self.max_backoff = max_backoff
+        self._attempts: dict[str, int] = {}
+        self._buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self.applied = 0
+        self.batches = 0
+        self.dead_lettered = 0
+        #: Set after every committed batch; tests and the seeding barrier wait on it.
+        self.progress = asyncio.Condition()
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted(self.handlers)
+
+    # -- the loop ----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Consume until ``stop`` is set, reconnecting after broker or database outages."""
+        stop = stop or asyncio.Event()
+        backoff = 0.05
+        log.info("consumer_started", queue=self.queue_name, routing_keys=self.routing_keys)
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = await connect(self.amqp_url)
+                lost = asyncio.Event()
+                connection.close_callbacks.add(lambda *_, lost=lost: lost.set())
+                channel = await connection.channel()
+                await channel.set_qos(prefetch_count=self.batch_size * 2)
+                queue = await declare_consumer_queue(
+                    channel,
+                    events_exchange=self.events_exchange,
+                    queue=self.queue_name,
+                    routing_keys=self.routing_keys,
+                )
+                self._buffer = asyncio.Queue()
+                await queue.consume(self._buffer.put)
+                backoff = 0.05
+                await self._process_until(stop, lost)
+            except (TimeoutError, Exception) as exc:  # noqa: BLE001 - reconnect below
+                log.warning(
+                    "consumer_failed", queue=self.queue_name, error=repr(exc), retry_in=backoff
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            finally:
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(connection.close(), 2)
+        log.info("consumer_stopped", queue=self.queue_name, applied=self.applied)
+
+    async def _process_until(self, stop: asyncio.Event, lost: asyncio.Event) -> None:
+        while not stop.is_set():
+            if lost.is_set():
+                raise ConnectionError("broker connection lost")
+            getter = asyncio.ensure_future(self._buffer.get())
+            stopper = asyncio.ensure_future(stop.wait())
+            lost_waiter = asyncio.ensure_future(lost.wait())
+            done, _ = await asyncio.wait(
+                {getter, stopper, lost_waiter}, return_when=asyncio.FIRST_COMPLETED
+            )
+            stopper.cancel()
+            lost_waiter.cancel()
+            if getter not in done:
+                getter.cancel()
+                continue
+            batch = [getter.result()]
+            if self.linger:
+                await asyncio.sleep(self.linger)
+            while len(batch) < self.batch_size and not self._buffer.empty():
+                batch.append(self._buffer.get_nowait())
+            await self.process_batch(batch)
+
+    # -- one batch ---------------------------------------------------------------------
+
+    async def process_batch(self, messages: list[AbstractIncomingMessage]) -> None:
+        """Apply ``messages`` in one transaction, then ack, retry or dead-letter each."""
+        items = [_Item(message=m) for m in messages]
+        for item in items:
+            try:
+                item.event = parse_event(item.message.body)
+            except ValueError as exc:
+                log.error(
+                    "consumer_malformed_event",
+                    queue=self.queue_name,
+                    message_id=item.message.message_id,
+                    error=str(exc)[:500],
+                )
+                item.outcome = "dead"
+        try:
+            async with self.database.transaction() as session:
+                await self._apply(session, [i for i in items if i.outcome == "pending"])
+        except BaseException:
+            # Nothing was committed: hand every message back to the broker.
+            for item in items:
+                with contextlib.suppress(Exception):
+                    await item.message.nack(requeue=True)
+            raise
+        for item in items:
+            await self._settle(item)
+        self.batches += 1
+        BATCH_SIZE.labels(self.queue_name).observe(len(items))
+        async with self.progress:
+            self.progress.notify_all()
+
+    async def _apply(self, session: AsyncSession, items: list[_Item]) -> None:
+        if not items:
+            return
+        events = [i.event for i in items if i.event is not None]
+        ids = list({e.id for e in events})
+        seen = set(
+            (
+                await session.execute(
+                    select(inbox_table.c.event_id).where(inbox_table.c.event_id.in_(ids))
+                )
+            ).scalars()
+        )
+        keys = list({(e.family, e.aggregate_id) for e in events})
+        versions: dict[tuple[str, str], int] = {
+            (row.family, row.aggregate_id): row.version
+            for row in await session.execute(
+                select(aggregate_version_table).where(
+                    tuple_(
+                        aggregate_version_table.c.family, aggregate_version_table.c.aggregate_id
+                    ).in_(keys)
+                )
+            )
+        }
+        refs = {ref for e in events for ref in _entity_refs(e)}
+        tombstones: dict[tuple[str, str], int] = {}
+        if refs:
+            tombstones = {
+                (row.kind, row.entity_id): row.version
+                for row in await session.execute(
+                    select(tombstone_table).where(
+                        tuple_(tombstone_table.c.kind, tombstone_table.c.entity_id).in_(list(refs))
+                    )
+                )
+            }
+        changed_versions: dict[tuple[str, str], int] = {}
+        processed: dict[Any, str] = {}
+        for item in items:
+            event = item.event
+            assert event is not None
+            key = (event.family, event.aggregate_id)
+            if event.id in seen or event.id in processed:
+                item.outcome = "skipped"
+                continue
+            if event.aggregate_version <= versions.get(key, 0) or _buried(event, tombstones):
+                item.outcome = "skipped"
+                processed[event.id] = event.type
+                continue
+            handler = self.handlers.get(event.type)
+            try:
+                async with session.begin_nested():
+                    if handler is not None:
+                        await handler(session, event)
+            except Exception as exc:  # noqa: BLE001 - a failing handler must not stop the batch
+                log.warning(
+                    "consumer_handler_failed",
+                    queue=self.queue_name,
+                    event_id=str(event.id),
+                    event_type=event.type,
+                    error=repr(exc)[:500],
+                )
+                item.outcome = "failed"
+                continue
+            item.outcome = "applied"
+            processed[event.id] = event.type
+            versions[key] = changed_versions[key] = event.aggregate_version
+            kind = TOMBSTONE_EVENTS.get(event.type)
+            if kind is not None:
+                tombstones[(kind, event.aggregate_id)] = event.aggregate_version
+                await session.execute(
+                    pg_insert(tombstone_table)
+                    .values(
+                        kind=kind, entity_id=event.aggregate_id, version=event.aggregate_version
+                    )
+                    .on_conflict_do_update(
+                        index_elements=["kind", "entity_id"],
+                        set_={"version": event.aggregate_version},
+                    )
+                )
+            elif event.family in TOMBSTONE_FAMILIES.values():
+                # A newer upsert of a deleted entity re-creates it.
+                for t_kind, family in TOMBSTONE_FAMILIES.items():
+                    if family == event.family and (t_kind, event.aggregate_id) in tombstones:
+                        del tombstones[(t_kind, event.aggregate_id)]
+                        await session.execute(
+                            delete(tombstone_table).where(
+                                tombstone_table.c.kind == t_kind,
+                                tombstone_table.c.entity_id == event.aggregate_id,
+                            )
+                        )
+        if processed:
+            await session.execute(
+                pg_insert(inbox_table).on_conflict_do_nothing(),
+                [{"event_id": eid, "event_type": etype} for eid, etype in processed.items()],
+            )
+        if changed_versions:
+            stmt = pg_insert(aggregate_version_table)
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["family", "aggregate_id"],
+                    set_={"version": stmt.excluded.version},
+                    where=aggregate_version_table.c.version < stmt.excluded.version,
+                ),
+                [
+                    {"family": f, "aggregate_id": a, "version": v}
+                    for (f, a), v in changed_versions.items()
+                ],
+            )
+
+    async def _settle(self, item: _Item) -> None:
+        message = item.message
+        key = str(item.event.id) if item.event else (message.message_id or "")
+        if item.outcome in ("applied", "skipped"):
+            self._attempts.pop(key, None)
+            await message.ack()
+            self.applied += item.outcome == "applied"
+            CONSUMED.labels(self.queue_name, item.outcome).inc()
+            return
+        if item.outcome == "failed":
+            attempts = self._attempts.get(key, 0) + 1
+            if attempts < self.max_attempts:
+                self._attempts[key] = attempts
+                await message.nack(requeue=True)
+                CONSUMED.labels(self.queue_name, "retried").inc()
+                return
+            self._attempts.pop(key, None)
+        log.error("consumer_dead_lettered", queue=self.queue_name, event_id=key)
+        await message.reject(requeue=False)
+        self.dead_lettered += 1
+        CONSUMED.labels(self.queue_name, "dead_lettered").inc()
+
+
+def _entity_refs(event: Event) -> set[tuple[str, str]]:
+    refs = set()
+    for kind, field_name in TOMBSTONE_FIELDS.items():
+        value = event.payload.get(field_name)
+        if value is not None:
+            refs.add((kind, str(value)))
+    return refs
+
+
+def _buried(event: Event, tombstones: dict[tuple[str, str], int]) -> bool:
+    """True when the event mentions a deleted entity and cannot re-create it."""
+    for kind, entity_id in _entity_refs(event):
+        version = tombstones.get((kind, entity_id))
+        if version is None:
+            continue
+        if TOMBSTONE_FAMILIES[kind] == event.family and event.aggregate_version > version:
+            continue  # a newer event of the entity itself re-creates it
+        return True
+    return False
+
+
+async def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes) -> None:
+    """Publish one message directly (tests and tools; services use the outbox)."""
+    connection = await connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        ex = (
+            await channel.get_exchange(exchange, ensure=True)
+            if exchange
+            else channel.default_exchange
+        )
+        await ex.publish(
+            aio_pika.Message(body=body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=routing_key,
+        )

@@ -1,0 +1,161 @@
+"""Async database access: engine, sessions that commit once per request, after-commit hooks.
+
+Services never commit: the request's session dependency commits once (or rolls back),
+and then runs the callbacks registered with :func:`after_commit` — cache invalidation
+and nothing else; anything that must reliably happen after a commit goes through the
+outbox instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from movierec_common.logging import get_logger
+from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
+
+log = get_logger(__name__)
+
+# One naming convention for constraints in every service, so migrations are predictable.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the project's constraint naming convention."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+AfterCommit = Callable[[], Awaitable[Any]]
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` once the session's current transaction has committed.
+
+    Callbacks are best effort (errors are logged, never raised): use them for cache
+    invalidation, never for work that must not be lost.
+    """
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """Run and clear the callbacks registered on ``session``."""
+    callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            log.warning("after_commit_callback_failed", exc_info=True)
+
+
+class Database:
+    """Engine + session factory of one service database."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        echo: bool = False,
+        application_name: str = "movierec",
+    ) -> None:
+        self.url = to_plain_url(url)
+        self.engine: AsyncEngine = create_async_engine(
+            to_asyncpg_url(url),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            # A database restart heals without restarting the service.
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            echo=echo,
+            connect_args={
+                "timeout": 5,
+                "command_timeout": 30,
+                "server_settings": {"application_name": application_name},
+            },
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits when the block exits normally, else rolls back.
+
+        Used by workers, consumers and CLIs; request handlers get the same behaviour
+        from :meth:`session_dependency`.
+        """
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+        await run_after_commit(session)
+
+    async def session_dependency(self) -> AsyncIterator[AsyncSession]:
+        """FastAPI dependency: one session per request, committed once before the response.
+
+        Declare it with ``Depends(db.session_dependency, scope="function")`` so the commit
+        happens before the response is sent (a failed commit is a 500, never a lie).
+        """
+        async with self.transaction() as session:
+            yield session
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """True when the database answers ``SELECT 1`` within ``timeout`` seconds."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"), execution_options={"timeout": timeout})
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def ensure_database(server_url: str, name: str) -> bool:
+    """Create database ``name`` on the server unless it exists. True when it was created."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unsafe database name: {name!r}")
+    conn = await asyncpg.connect(_maintenance_url(server_url), timeout=10)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        # Identifiers cannot be bound as parameters; the name is checked above.
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` (terminating its connections) if it exists."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unsafe database name: {name!r}")
+    conn = await asyncpg.connect(_maintenance_url(server_url), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _maintenance_url(server_url: str) -> str:
+    return database_url_on(to_plain_url(server_url), "postgres")

@@ -1,0 +1,145 @@
+"""Errors as ``application/problem+json`` (RFC 9457).
+
+Business errors subclass :class:`ProblemError` and carry their own status code, so they
+never surface as 500s.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from movierec_common.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    """An error with an HTTP status, a short title and a human detail."""
+
+    status_code: int = 400
+    title: str | None = None
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status_code is not None:
+            self.status_code = status_code
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFoundError(ProblemError):
+    status_code = 404
+
+
+class ConflictError(ProblemError):
+    status_code = 409
+
+
+class UnauthorizedError(ProblemError):
+    status_code = 401
+
+    def __init__(self, detail: str = "Not authenticated", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class ForbiddenError(ProblemError):
+    status_code = 403
+
+
+class ServiceUnavailableError(ProblemError):
+    status_code = 503
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    request: Request | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = request.scope.get("request_id")
+        if request_id:
+            body["request_id"] = request_id
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        errors.append(
+            {
+                "field": ".".join(p for p in loc if p not in ("body", "query", "path")) or "body",
+                "location": loc[0] if loc else "body",
+                "message": err.get("msg", "invalid value"),
+                "type": err.get("type"),
+            }
+        )
+    return errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem(
+            exc.status_code,
+            exc.detail,
+            title=exc.title,
+            headers=exc.headers,
+            request=request,
+            **exc.extra,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(
+            exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None), request=request
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem(
+            422,
+            f"Invalid request: {summary}",
+            title="Validation failed",
+            request=request,
+            errors=errors,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", path=request.url.path, exc_info=exc)
+        return problem(500, "An unexpected error occurred.", request=request)

@@ -1,0 +1,217 @@
+"""The event contracts: one pydantic payload model per routing key and version.
+
+Every event travels in the same envelope::
+
+    {id, type, version, occurred_at, producer, correlation_id,
+     aggregate_id, aggregate_version, payload}
+
+``aggregate_id`` is derived from the payload per family (user.* → user_id, movie.* and
+movie.rating_summary → movie_id, watch.* → entry_id, rating.* → "<user_id>:<movie_id>").
+``aggregate_version`` comes from the producing service's sequence, so it only grows per
+aggregate; consumers keep the last one seen per (family, aggregate_id).
+
+No personal data beyond ids travels in events. Changing a contract in a way that could
+break an existing consumer (a removed, retyped or newly required field) fails
+``tests/test_event_contracts.py``; such a change needs a new ``version`` instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    """Base of every payload: unknown fields are ignored so producers may add optional ones."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class UserRegistered(Payload):
+    user_id: uuid.UUID
+    favorite_genres: list[str] = Field(default_factory=list)
+
+
+class UserUpdated(Payload):
+    user_id: uuid.UUID
+    favorite_genres: list[str] = Field(default_factory=list)
+
+
+class UserDeleted(Payload):
+    user_id: uuid.UUID
+
+
+class MovieUpserted(Payload):
+    movie_id: int
+    title: str
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+    actors: list[str] = Field(default_factory=list)
+    directors: list[str] = Field(default_factory=list)
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class MovieDeleted(Payload):
+    movie_id: int
+
+
+class WatchAdded(Payload):
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    movie_id: int
+    watched_at: datetime
+
+
+class WatchRemoved(Payload):
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    movie_id: int
+    watched_at: datetime
+
+
+class RatingSet(Payload):
+    user_id: uuid.UUID
+    movie_id: int
+    score: float
+    previous_score: float | None = None
+    rated_at: datetime
+
+
+class RatingRemoved(Payload):
+    user_id: uuid.UUID
+    movie_id: int
+    previous_score: float
+
+
+class MovieRatingSummary(Payload):
+    movie_id: int
+    count: int
+    average: float | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What a routing key carries: its payload model, version and aggregate family."""
+
+    type: str
+    version: int
+    payload: type[Payload]
+    family: str
+    aggregate_key: Callable[[Any], str]
+    producer: str
+
+
+def _user(p: Any) -> str:
+    return str(p.user_id)
+
+
+def _movie(p: Any) -> str:
+    return str(p.movie_id)
+
+
+def _entry(p: Any) -> str:
+    return str(p.entry_id)
+
+
+def _rating(p: Any) -> str:
+    return f"{p.user_id}:{p.movie_id}"
+
+
+CONTRACTS: dict[str, Contract] = {
+    c.type: c
+    for c in (
+        Contract("user.registered", 1, UserRegistered, "user", _user, "auth"),
+        Contract("user.updated", 1, UserUpdated, "user", _user, "auth"),
+        Contract("user.deleted", 1, UserDeleted, "user", _user, "auth"),
+        Contract("movie.upserted", 1, MovieUpserted, "movie", _movie, "movies"),
+        Contract("movie.deleted", 1, MovieDeleted, "movie", _movie, "movies"),
+        Contract("watch.added", 1, WatchAdded, "watch", _entry, "history"),
+        Contract("watch.removed", 1, WatchRemoved, "watch", _entry, "history"),
+        Contract("rating.set", 1, RatingSet, "rating", _rating, "ratings"),
+        Contract("rating.removed", 1, RatingRemoved, "rating", _rating, "ratings"),
+        Contract(
+            "movie.rating_summary", 1, MovieRatingSummary, "movie.rating_summary", _movie, "ratings"
+        ),
+    )
+}
+
+
+class UnknownEventError(ValueError):
+    """An event type or version this code has no contract for."""
+
+
+def contract_for(event_type: str, version: int | None = None) -> Contract:
+    """Return the contract of ``event_type`` (checking ``version`` when given)."""
+    contract = CONTRACTS.get(event_type)
+    if contract is None:
+        raise UnknownEventError(f"unknown event type {event_type!r}")
+    if version is not None and version != contract.version:
+        raise UnknownEventError(f"unsupported version {version} of {event_type!r}")
+    return contract
+
+
+class Event(BaseModel):
+    """The envelope of every domain event."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    producer: str
+    correlation_id: str | None = None
+    aggregate_id: str
+    aggregate_version: int
+    payload: dict[str, Any]
+
+    @property
+    def family(self) -> str:
+        return contract_for(self.type).family
+
+    def data(self) -> Any:
+        """The payload validated against this event's contract."""
+        return contract_for(self.type, self.version).payload.model_validate(self.payload)
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
+def make_event(
+    event_type: str,
+    payload: Payload,
+    *,
+    producer: str,
+    aggregate_version: int,
+    correlation_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Build a validated envelope for ``payload`` (the payload must match the contract)."""
+    contract = contract_for(event_type)
+    if not isinstance(payload, contract.payload):
+        raise TypeError(f"{event_type} carries {contract.payload.__name__}, not {type(payload)}")
+    return Event(
+        id=uuid.uuid4(),
+        type=event_type,
+        version=contract.version,
+        occurred_at=occurred_at or datetime.now(UTC),
+        producer=producer,
+        correlation_id=correlation_id,
+        aggregate_id=contract.aggregate_key(payload),
+        aggregate_version=aggregate_version,
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+def parse_event(body: bytes) -> Event:
+    """Decode and validate an envelope and its payload; raises ValueError when malformed."""
+    event = Event.model_validate_json(body)
+    event.data()  # validates the payload against the contract
+    return event

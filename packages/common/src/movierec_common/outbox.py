@@ -1,0 +1,317 @@
+"""Transactional outbox: record messages with the domain write, publish them with a relay.
+
+``record`` inserts a row and ``NOTIFY``s in the caller's transaction, so a message exists
+if and only if the write committed. :class:`OutboxRelay` ``LISTEN``s and publishes at once
+with publisher confirms, sweeps periodically for anything a lost notification missed,
+claims rows with ``FOR UPDATE SKIP LOCKED`` (several relays are safe) and deletes a row
+only after the broker confirmed it. While the broker or the database is unreachable it
+retries with capped exponential backoff; nothing is lost, duplicates are possible (at
+least once) and consumers are idempotent.
+
+Celery task messages go the same way (:func:`task_message`), never a bare ``.delay()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import asyncpg
+import orjson
+from celery import Celery
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from movierec_common.amqp import connect, declare_events_exchange
+from movierec_common.events import Event
+from movierec_common.kernel_tables import aggregate_version_seq, outbox_table
+from movierec_common.logging import get_logger
+from movierec_common.settings import to_plain_url
+
+log = get_logger(__name__)
+
+OUTBOX_CHANNEL = "movierec_outbox"
+
+RELAY_PUBLISHED = Counter("movierec_outbox_published_total", "Outbox messages published")
+RELAY_ERRORS = Counter("movierec_outbox_publish_errors_total", "Failed outbox publish rounds")
+RELAY_LAG = Histogram(
+    "movierec_outbox_lag_seconds",
+    "Time from recording a message to its confirmed publication",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+RELAY_BACKLOG = Gauge("movierec_outbox_backlog", "Outbox rows not yet published")
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One AMQP message waiting in the outbox."""
+
+    exchange: str
+    routing_key: str
+    body: bytes
+    message_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    content_type: str = "application/json"
+    headers: dict[str, Any] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def event_message(event: Event, *, exchange: str) -> OutboxMessage:
+    """An outbox message carrying a domain event, routed by its type."""
+    return OutboxMessage(
+        exchange=exchange,
+        routing_key=event.type,
+        body=event.to_bytes(),
+        message_id=event.id,
+        headers={"x-event-version": event.version},
+        properties={
+            "type": event.type,
+            "correlation_id": event.correlation_id,
+            "app_id": event.producer,
+        },
+    )
+
+
+def task_message(
+    app: Celery,
+    name: str,
+    *,
+    args: tuple | list = (),
+    kwargs: dict[str, Any] | None = None,
+    queue: str | None = None,
+    countdown: float | None = None,
+) -> OutboxMessage:
+    """A Celery task message (protocol 2), published by the relay to the task's queue."""
+    task_id = str(uuid.uuid4())
+    target = queue or app.conf.task_default_queue
+    msg = app.amqp.as_task_v2(task_id, name, list(args), kwargs or {}, countdown=countdown)
+    body = orjson.dumps(list(msg.body))
+    headers = {k: v for k, v in msg.headers.items() if v is not None}
+    return OutboxMessage(
+        exchange="",
+        routing_key=target,
+        body=body,
+        message_id=uuid.UUID(task_id),
+        headers=headers,
+        properties={"correlation_id": task_id, "content_encoding": "utf-8"},
+    )
+
+
+async def record(session: AsyncSession, message: OutboxMessage) -> None:
+    """Add ``message`` to the outbox inside the caller's transaction and wake the relay."""
+    await record_many(session, [message])
+
+
+async def record_many(session: AsyncSession, messages: list[OutboxMessage]) -> None:
+    """Add several messages in one statement (imports record events in batches)."""
+    if not messages:
+        return
+    await session.execute(
+        insert(outbox_table),
+        [
+            {
+                "message_id": m.message_id,
+                "exchange": m.exchange,
+                "routing_key": m.routing_key,
+                "content_type": m.content_type,
+                "headers": m.headers,
+                "properties": m.properties,
+                "body": m.body,
+            }
+            for m in messages
+        ],
+    )
+    # Delivered at commit, dropped on rollback: exactly the semantics we need.
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+
+
+async def next_aggregate_version(session: AsyncSession) -> int:
+    """Draw the next aggregate version. Call after locking the aggregate's row FOR UPDATE."""
+    return int((await session.execute(select(aggregate_version_seq.next_value()))).scalar_one())
+
+
+async def outbox_backlog(session: AsyncSession) -> int:
+    return int((await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one())
+
+
+_CLAIM_SQL = """
+SELECT id, message_id, exchange, routing_key, content_type, headers, properties, body, created_at
+FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+
+
+class OutboxRelay:
+    """Publishes outbox rows of one database to RabbitMQ."""
+
+    def __init__(
+        self,
+        database_url: str,
+        amqp_url: str,
+        *,
+        events_exchange: str,
+        batch_size: int = 200,
+        sweep_interval: float = 1.0,
+        max_backoff: float = 5.0,
+        name: str = "relay",
+    ) -> None:
+        self.database_url = to_plain_url(database_url)
+        self.amqp_url = amqp_url
+        self.events_exchange = events_exchange
+        self.batch_size = batch_size
+        self.sweep_interval = sweep_interval
+        self.max_backoff = max_backoff
+        self.name = name
+        self._wake = asyncio.Event()
+        self._pool: asyncpg.Pool | None = None
+        self._listen_conn: asyncpg.Connection | None = None
+        self._amqp: aio_pika.abc.AbstractConnection | None = None
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+        self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
+        self._declared_queues: set[str] = set()
+        self.published = 0
+
+    # -- connections -------------------------------------------------------------------
+
+    async def _ensure_db(self) -> asyncpg.Pool:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                self.database_url, min_size=1, max_size=2, timeout=5, command_timeout=30
+            )
+        if self._listen_conn is None or self._listen_conn.is_closed():
+            self._listen_conn = await asyncpg.connect(self.database_url, timeout=5)
+            await self._listen_conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            self._listen_conn.add_termination_listener(self._on_listen_lost)
+            self._wake.set()  # catch up on whatever was committed while we were not listening
+        return self._pool
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    def _on_listen_lost(self, *_: Any) -> None:
+        self._listen_conn = None
+        self._wake.set()
+
+    async def _ensure_amqp(self) -> aio_pika.abc.AbstractChannel:
+        if self._channel is None or self._channel.is_closed:
+            await self._close_amqp()
+            self._amqp = await connect(self.amqp_url)
+            self._channel = await self._amqp.channel(publisher_confirms=True)
+            self._exchanges = {"": self._channel.default_exchange}
+            self._exchanges[self.events_exchange] = await declare_events_exchange(
+                self._channel, self.events_exchange
+            )
+            self._declared_queues.clear()
+        return self._channel
+
+    async def _close_amqp(self) -> None:
+        conn, self._amqp, self._channel = self._amqp, None, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 2)
+
+    async def _close_db(self) -> None:
+        listen, self._listen_conn = self._listen_conn, None
+        pool, self._pool = self._pool, None
+        if listen is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(listen.close(), 2)
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pool.close(), 2)
+
+    async def close(self) -> None:
+        await self._close_amqp()
+        await self._close_db()
+
+    # -- publishing --------------------------------------------------------------------
+
+    async def _exchange(self, name: str, routing_key: str) -> aio_pika.abc.AbstractExchange:
+        channel = await self._ensure_amqp()
+        if name == "" and routing_key not in self._declared_queues:
+            # Task messages go to the default exchange; make sure their queue exists so a
+            # message sent before any worker ever started is kept, not dropped.
+            await channel.declare_queue(routing_key, durable=True)
+            self._declared_queues.add(routing_key)
+        if name not in self._exchanges:
+            self._exchanges[name] = await channel.get_exchange(name, ensure=True)
+        return self._exchanges[name]
+
+    async def publish_batch(self) -> int:
+        """Claim, publish and delete up to ``batch_size`` rows. Returns how many."""
+        pool = await self._ensure_db()
+        await self._ensure_amqp()
+        async with pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_CLAIM_SQL, self.batch_size)
+            if not rows:
+                return 0
+            publishes = []
+            for row in rows:
+                exchange = await self._exchange(row["exchange"], row["routing_key"])
+                props = orjson.loads(row["properties"]) if row["properties"] else {}
+                headers = orjson.loads(row["headers"]) if row["headers"] else {}
+                message = aio_pika.Message(
+                    body=bytes(row["body"]),
+                    content_type=row["content_type"],
+                    content_encoding=props.pop("content_encoding", None),
+                    headers=headers,
+                    message_id=str(row["message_id"]),
+                    correlation_id=props.get("correlation_id"),
+                    type=props.get("type"),
+                    app_id=props.get("app_id"),
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                )
+                publishes.append(exchange.publish(message, routing_key=row["routing_key"]))
+            # Confirms are awaited together so a batch costs one round trip, not one per row.
+            await asyncio.wait_for(asyncio.gather(*publishes), timeout=10)
+            await conn.execute(
+                "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
+        now = time.time()
+        for row in rows:
+            RELAY_LAG.observe(max(0.0, now - row["created_at"].timestamp()))
+        RELAY_PUBLISHED.inc(len(rows))
+        self.published += len(rows)
+        return len(rows)
+
+    async def drain(self) -> int:
+        """Publish until the outbox is empty."""
+        total = 0
+        while n := await self.publish_batch():
+            total += n
+        return total
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Publish until ``stop`` is set, surviving broker and database outages."""
+        stop = stop or asyncio.Event()
+        backoff = 0.05
+        log.info("relay_started", relay=self.name, exchange=self.events_exchange)
+        while not stop.is_set():
+            # Cleared before draining: a NOTIFY that arrives mid-drain wakes the next round.
+            self._wake.clear()
+            try:
+                await self.drain()
+                backoff = 0.05
+            except (TimeoutError, Exception) as exc:  # noqa: BLE001 - retried below
+                RELAY_ERRORS.inc()
+                log.warning(
+                    "relay_publish_failed", relay=self.name, error=repr(exc), retry_in=backoff
+                )
+                await self.close()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=self.sweep_interval, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()
+        await self.close()
+        log.info("relay_stopped", relay=self.name, published=self.published)

@@ -1,0 +1,115 @@
+"""Per-test-run resources on the real servers: databases, Redis prefixes, AMQP names."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aio_pika
+import redis.asyncio as redis
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from movierec_common.db import drop_database, ensure_database
+from movierec_common.kernel_tables import create_kernel_tables
+from movierec_common.migrations import create_and_migrate
+from movierec_common.settings import database_url_on, to_asyncpg_url
+
+
+def new_run_id() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"{uuid.uuid4().hex[:8]}{worker.replace('gw', 'w')}"
+
+
+@dataclass
+class TestRun:
+    """Names and cleanup of everything one test process creates."""
+
+    postgres_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOVIEREC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
+        )
+    )
+    redis_url: str = field(
+        default_factory=lambda: os.environ.get("MOVIEREC_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    amqp_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOVIEREC_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"
+        )
+    )
+    run_id: str = field(default_factory=new_run_id)
+    databases: list[str] = field(default_factory=list)
+    queues: list[str] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)
+
+    @property
+    def namespace(self) -> str:
+        """Prefix for Redis keys and queue names of this run."""
+        return f"mrt_{self.run_id}"
+
+    @property
+    def events_exchange(self) -> str:
+        return f"movierec.events.{self.namespace}"
+
+    @property
+    def redis_prefix(self) -> str:
+        return f"mrt:{self.run_id}"
+
+    def queue(self, name: str) -> str:
+        full = f"{self.namespace}.{name}"
+        self.queues.append(full)
+        return full
+
+    def database_name(self, name: str) -> str:
+        return f"mrt_{self.run_id}_{name}"
+
+    def database_url(self, name: str) -> str:
+        return database_url_on(self.postgres_url, self.database_name(name))
+
+    async def create_database(self, name: str, *, migrations_dir: Path | None = None) -> str:
+        """Create (and migrate, or give kernel tables to) a database; returns its URL."""
+        url = self.database_url(name)
+        self.databases.append(self.database_name(name))
+        if migrations_dir is not None:
+            await create_and_migrate(migrations_dir, url)
+            return url
+        await ensure_database(self.postgres_url, self.database_name(name))
+        engine = create_async_engine(to_asyncpg_url(url))
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(create_kernel_tables)
+        finally:
+            await engine.dispose()
+        return url
+
+    async def cleanup(self) -> None:
+        for name in self.databases:
+            with contextlib.suppress(Exception):
+                await drop_database(self.postgres_url, name)
+        client = redis.Redis.from_url(self.redis_url)
+        with contextlib.suppress(Exception):
+            async for key in client.scan_iter(match=f"{self.redis_prefix}:*", count=1000):
+                await client.delete(key)
+        with contextlib.suppress(Exception):
+            await client.aclose()
+        with contextlib.suppress(Exception):
+            connection = await aio_pika.connect(self.amqp_url, timeout=5)
+            async with connection:
+                channel = await connection.channel()
+                for queue in {*self.queues, *(f"{q}.dead" for q in self.queues)}:
+                    with contextlib.suppress(Exception):
+                        await channel.queue_delete(queue)
+                    if channel.is_closed:
+                        channel = await connection.channel()
+                for exchange in (
+                    self.events_exchange,
+                    f"{self.events_exchange}.dlx",
+                    *self.exchanges,
+                ):
+                    with contextlib.suppress(Exception):
+                        await channel.exchange_delete(exchange)
+                    if channel.is_closed:
+                        channel = await connection.channel()

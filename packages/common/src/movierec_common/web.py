@@ -1,0 +1,255 @@
+"""``create_app()``: the FastAPI app every service starts from.
+
+It adds ``/healthz`` (process alive), ``/readyz`` (database, Redis and broker status; 503
+only when the database is unreachable), ``/metrics`` (Prometheus), a request id and one
+structured log line per request, problem+json errors, a request body size limit and docs
+under the service's own prefix (``/<prefix>/docs``, ``/<prefix>/openapi.json``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis.asyncio as redis
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from movierec_common.db import Database
+from movierec_common.errors import install_error_handlers, problem
+from movierec_common.logging import configure_logging, get_logger
+from movierec_common.settings import ServiceSettings
+
+log = get_logger("movierec.access")
+
+REQUESTS = Counter(
+    "movierec_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+LATENCY = Histogram(
+    "movierec_http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Request id, access log line and Prometheus metrics (pure ASGI: cheap per request)."""
+
+    def __init__(self, app: ASGIApp, *, service: str, access_log: bool = True) -> None:
+        self.app = app
+        self.service = service
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            method = scope["method"]
+            REQUESTS.labels(self.service, method, template, str(status)).inc()
+            LATENCY.labels(self.service, method, template).observe(elapsed)
+            if self.access_log and template not in ("/healthz", "/metrics"):
+                log.info(
+                    "request",
+                    method=method,
+                    path=scope["path"],
+                    route=template,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+class BodySizeLimitMiddleware:
+    """Reject request bodies over ``max_bytes`` with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > self.max_bytes:
+                    await self._reject(scope, receive, send)
+                    return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLargeError:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413, f"Request body larger than {self.max_bytes} bytes.", request=Request(scope)
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _tcp_reachable(url: str, default_port: int, timeout: float = 0.5) -> bool:
+    parts = urlsplit(url)
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or default_port),
+            timeout,
+        )
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    version: str,
+    prefix: str,
+    routers: Sequence[APIRouter] = (),
+    database: Database | None = None,
+    redis_client: redis.Redis | None = None,
+    lifespan: Lifespan | None = None,
+    description: str = "",
+    access_log: bool = True,
+) -> FastAPI:
+    """Build a service's FastAPI app with the kernel's cross-cutting behaviour."""
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            if lifespan is not None:
+                async with lifespan(app):
+                    yield
+            else:
+                yield
+        finally:
+            if database is not None:
+                await database.dispose()
+            if redis_client is not None:
+                await redis_client.aclose()
+
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        docs_url=f"/{prefix}/docs",
+        redoc_url=f"/{prefix}/redoc",
+        openapi_url=f"/{prefix}/openapi.json",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.redis = redis_client
+    install_error_handlers(app)
+
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/healthz", summary="Process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service, "version": version}
+
+    @ops.get(
+        "/readyz",
+        summary="Dependencies' status; 503 only when the database is unreachable",
+        responses={503: {"description": "The database is unreachable"}},
+    )
+    async def readyz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        tasks: dict[str, Any] = {}
+        if database is not None:
+            tasks["database"] = database.ping(timeout=2)
+        if redis_client is not None:
+            tasks["redis"] = _redis_ok(redis_client)
+        tasks["broker"] = _tcp_reachable(settings.amqp_url, 5672)
+        results = await asyncio.gather(*tasks.values())
+        for name, ok in zip(tasks, results, strict=True):
+            checks[name] = "ok" if ok else "unavailable"
+        db_ok = checks.get("database", "ok") == "ok"
+        status = "ready" if all(v == "ok" for v in checks.values()) else "degraded"
+        if not db_ok:
+            status = "unavailable"
+        body = {"status": status, "service": settings.service, "version": version, "checks": checks}
+        return JSONResponse(body, status_code=200 if db_ok else 503)
+
+    @ops.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(ops)
+    for router in routers:
+        app.include_router(router)
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=settings.service, access_log=access_log)
+    return app
+
+
+async def _redis_ok(client: redis.Redis) -> bool:
+    try:
+        return bool(await asyncio.wait_for(client.ping(), 1.0))
+    except Exception:  # noqa: BLE001 - any failure means "not ok"
+        return False
