@@ -1,1 +1,5 @@
 """movierec-auth."""
+
+from importlib.metadata import version
+
+__version__ = version("movierec-auth")

@@ -29,15 +29,17 @@ CACHE_REQUESTS = Counter(
 )
 
 
-def create_redis(url: str, *, timeout: float = 0.5) -> redis.Redis:
+def create_redis(url: str, *, timeout: float = 0.5, max_connections: int = 64) -> redis.Redis:
     """A Redis client with short timeouts: a slow Redis must not slow requests down."""
-    return redis.Redis.from_url(
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=timeout,  # waiting for a free pooled connection
         socket_connect_timeout=timeout,
         socket_timeout=timeout,
         health_check_interval=30,
-        retry_on_timeout=False,
     )
+    return redis.Redis(connection_pool=pool)
 
 
 class Cache:
@@ -127,24 +129,27 @@ class Cache:
     ) -> T:
         """Return the cached value of ``key``, or load, store and return it.
 
-        Concurrent misses of one key in this process share one load (single-flight).
+        Concurrent calls for one key in this process share one Redis read and at most one
+        load (single-flight); the callers that joined count as hits.
         """
-        cached = await self.get(key)
-        if cached is not None:
-            self.hits += 1
-            CACHE_REQUESTS.labels(self.name, "hit").inc()
-            return cached
-        self.misses += 1
-        CACHE_REQUESTS.labels(self.name, "miss").inc()
         pending = self._inflight.get(key)
         if pending is not None:
+            self.hits += 1
+            CACHE_REQUESTS.labels(self.name, "hit").inc()
             return await asyncio.shield(pending)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            self.loads += 1
-            value = await loader()
-            await self.set(key, value, ttl)
+            value = await self.get(key)
+            if value is not None:
+                self.hits += 1
+                CACHE_REQUESTS.labels(self.name, "hit").inc()
+            else:
+                self.misses += 1
+                self.loads += 1
+                CACHE_REQUESTS.labels(self.name, "miss").inc()
+                value = await loader()
+                await self.set(key, value, ttl)
             future.set_result(value)
             return value
         except BaseException as exc:

@@ -47,7 +47,7 @@ def service_cli(
     version: str,
     settings_factory: Callable[[], ServiceSettings],
     app_factory: str,
-    celery_app: Callable[[], Celery],
+    celery_app: Celery,
     migrations_dir: Path,
     consumer_factory: Callable[[ServiceSettings], EventConsumer] | None = None,
 ) -> click.Group:
@@ -101,7 +101,7 @@ def service_cli(
     @click.option("--concurrency", type=int, default=2, show_default=True)
     def worker(concurrency: int) -> None:
         settings = settings_factory()
-        app = celery_app()
+        app = celery_app
         app.worker_main(
             [
                 "worker",
@@ -117,7 +117,7 @@ def service_cli(
     @group.command(help="Run Celery beat (one replica per service).")
     def beat() -> None:
         settings = settings_factory()
-        app = celery_app()
+        app = celery_app
         schedule = Path(tempfile.gettempdir()) / f"movierec-{service}-beat-schedule"
         app.start(["beat", f"--loglevel={settings.log_level}", f"--schedule={schedule}"])
 

@@ -177,23 +177,40 @@ class EventConsumer:
                     error=str(exc)[:500],
                 )
                 item.outcome = "dead"
+        pending = [i for i in items if i.outcome == "pending"]
         try:
-            async with self.database.transaction() as session:
-                await self._apply(session, [i for i in items if i.outcome == "pending"])
+            try:
+                # Fast path: the whole batch in one transaction without savepoints.
+                async with self.database.transaction() as session:
+                    await self._apply(session, pending, isolate=False)
+            except _IsolateHandlersError:
+                # A handler failed: redo the batch with a savepoint around each event, so
+                # only the failing events are retried or dead-lettered.
+                for item in pending:
+                    item.outcome = "pending"
+                async with self.database.transaction() as session:
+                    await self._apply(session, pending, isolate=True)
         except BaseException:
             # Nothing was committed: hand every message back to the broker.
             for item in items:
                 with contextlib.suppress(Exception):
                     await item.message.nack(requeue=True)
             raise
-        for item in items:
-            await self._settle(item)
+        if all(i.outcome in ("applied", "skipped") for i in items):
+            # One ack for the whole batch: deliveries are processed in order on one channel.
+            last = max(items, key=lambda i: i.message.delivery_tag or 0)
+            await last.message.ack(multiple=True)
+            for item in items:
+                self._count(item)
+        else:
+            for item in items:
+                await self._settle(item)
         self.batches += 1
         BATCH_SIZE.labels(self.queue_name).observe(len(items))
         async with self.progress:
             self.progress.notify_all()
 
-    async def _apply(self, session: AsyncSession, items: list[_Item]) -> None:
+    async def _apply(self, session: AsyncSession, items: list[_Item], *, isolate: bool) -> None:
         if not items:
             return
         events = [i.event for i in items if i.event is not None]
@@ -242,10 +259,14 @@ class EventConsumer:
                 continue
             handler = self.handlers.get(event.type)
             try:
-                async with session.begin_nested():
-                    if handler is not None:
+                if handler is not None and isolate:
+                    async with session.begin_nested():
                         await handler(session, event)
-            except Exception as exc:  # noqa: BLE001 - a failing handler must not stop the batch
+                elif handler is not None:
+                    await handler(session, event)
+            except Exception as exc:
+                if not isolate:
+                    raise _IsolateHandlersError from exc
                 log.warning(
                     "consumer_handler_failed",
                     queue=self.queue_name,
@@ -301,14 +322,18 @@ class EventConsumer:
                 ],
             )
 
+    def _count(self, item: _Item) -> None:
+        if item.event is not None and self._attempts:
+            self._attempts.pop(str(item.event.id), None)
+        self.applied += item.outcome == "applied"
+        CONSUMED.labels(self.queue_name, item.outcome).inc()
+
     async def _settle(self, item: _Item) -> None:
         message = item.message
         key = str(item.event.id) if item.event else (message.message_id or "")
         if item.outcome in ("applied", "skipped"):
-            self._attempts.pop(key, None)
             await message.ack()
-            self.applied += item.outcome == "applied"
-            CONSUMED.labels(self.queue_name, item.outcome).inc()
+            self._count(item)
             return
         if item.outcome == "failed":
             attempts = self._attempts.get(key, 0) + 1
@@ -322,6 +347,10 @@ class EventConsumer:
         await message.reject(requeue=False)
         self.dead_lettered += 1
         CONSUMED.labels(self.queue_name, "dead_lettered").inc()
+
+
+class _IsolateHandlersError(Exception):
+    """A handler failed on the fast path; the batch is redone with savepoints."""
 
 
 def _entity_refs(event: Event) -> set[tuple[str, str]]:

@@ -21,6 +21,16 @@ from movierec_common.db import ensure_database
 from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
 
 
+def locate_migrations(package_file: str) -> Path:
+    """The ``migrations/`` folder of a service: inside the installed package (wheel) or at
+    the root of the service's source tree (workspace checkout)."""
+    package_dir = Path(package_file).resolve().parent
+    for candidate in (package_dir / "migrations", package_dir.parents[1] / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"no migrations folder for {package_dir.name}")
+
+
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))

@@ -41,6 +41,7 @@ class CommonSettings(BaseSettings):
     demo_password: str = "movierec-demo"  # noqa: S105 - public demo accounts only
     log_level: str = "INFO"
     log_json: bool = True
+    access_log: bool = True
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
 

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from movierec_common.cache import create_redis
 from movierec_common.db import Database
 from movierec_common.errors import install_error_handlers, problem
 from movierec_common.logging import configure_logging, get_logger
@@ -120,30 +121,44 @@ class BodySizeLimitMiddleware:
                     await self._reject(scope, receive, send)
                     return
         received = 0
+        too_large = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    # Stop reading; whatever the app answers is replaced by a 413 below.
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal replaced
+            if not too_large:
+                await send(message)
+                return
+            if not replaced:
+                replaced = True
+                await self._reject(scope, receive, send)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLargeError:
-            await self._reject(scope, receive, send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+            if not replaced:
+                await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
             413, f"Request body larger than {self.max_bytes} bytes.", request=Request(scope)
         )
         await response(scope, receive, send)
-
-
-class _BodyTooLargeError(Exception):
-    pass
 
 
 async def _tcp_reachable(url: str, default_port: int, timeout: float = 0.5) -> bool:
@@ -246,6 +261,37 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=settings.service, access_log=access_log)
     return app
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    version: str,
+    prefix: str,
+    routers: Sequence[APIRouter] = (),
+    lifespan: Lifespan | None = None,
+    description: str = "",
+) -> FastAPI:
+    """``create_app`` with the service's own database and Redis client from ``settings``."""
+    database = Database(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        application_name=f"movierec-{settings.service}",
+    )
+    return create_app(
+        settings=settings,
+        title=title,
+        version=version,
+        prefix=prefix,
+        routers=routers,
+        database=database,
+        redis_client=create_redis(settings.redis_url),
+        lifespan=lifespan,
+        description=description,
+        access_log=settings.access_log,
+    )
 
 
 async def _redis_ok(client: redis.Redis) -> bool:

@@ -1,1 +1,5 @@
 """movierec-history."""
+
+from importlib.metadata import version
+
+__version__ = version("movierec-history")

@@ -1,1 +1,5 @@
 """movierec-movies."""
+
+from importlib.metadata import version
+
+__version__ = version("movierec-movies")

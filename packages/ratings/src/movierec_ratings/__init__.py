@@ -1,1 +1,5 @@
 """movierec-ratings."""
+
+from importlib.metadata import version
+
+__version__ = version("movierec-ratings")

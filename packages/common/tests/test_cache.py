@@ -1,0 +1,107 @@
+"""The cache fails open, loads once per key under concurrency; the counter fails closed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+from movierec_common.cache import Cache, CounterUnavailableError, FailClosedCounter, create_redis
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def redis_client(test_run):
+    client = create_redis(test_run.redis_url)
+    yield client
+    await client.aclose()
+
+
+class Source:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.loads = 0
+        self.delay = delay
+
+    async def load(self) -> dict:
+        self.loads += 1
+        await asyncio.sleep(self.delay)
+        return {"value": self.loads}
+
+
+async def test_second_read_is_a_hit(redis_client, test_run):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c1", name="t")
+    source = Source()
+    key = cache.key("movie", 1)
+    assert await cache.get_or_set(key, source.load) == {"value": 1}
+    assert await cache.get_or_set(key, source.load) == {"value": 1}
+    assert (cache.hits, cache.misses, source.loads) == (1, 1, 1)
+
+
+async def test_delete_invalidates(redis_client, test_run):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c2", name="t")
+    source = Source()
+    key = cache.key("movie", 1)
+    await cache.get_or_set(key, source.load)
+    await cache.delete(key)
+    assert await cache.get_or_set(key, source.load) == {"value": 2}
+
+
+async def test_200_concurrent_misses_on_one_key_cause_one_load(redis_client, test_run):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c3", name="t")
+    source = Source(delay=0.05)
+    key = cache.key("hot")
+    results = await asyncio.gather(*(cache.get_or_set(key, source.load) for _ in range(200)))
+    assert source.loads == 1
+    assert all(r == {"value": 1} for r in results)
+
+
+async def test_redis_path_cut_serves_misses_from_the_source(tcp_proxy, test_run):
+    proxy = tcp_proxy(test_run.redis_url, 6379)
+    client = create_redis(proxy.url(test_run.redis_url))
+    cache = Cache(client, prefix=f"{test_run.redis_prefix}:c4", name="t", breaker_seconds=0.2)
+    source = Source()
+    key = cache.key("movie", 9)
+    await cache.get_or_set(key, source.load)
+    proxy.cut()
+    for _ in range(5):
+        assert await cache.get_or_set(key, source.load) is not None
+    await cache.delete(key)  # invalidation during the outage does not raise either
+    assert cache.errors >= 1
+    proxy.restore()
+    await asyncio.sleep(0.3)
+    await cache.get_or_set(key, source.load)
+    await client.aclose()
+
+
+async def test_failed_load_propagates_and_is_not_cached(redis_client, test_run):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c5", name="t")
+
+    async def broken() -> dict:
+        raise LookupError("source down")
+
+    with pytest.raises(LookupError):
+        await cache.get_or_set(cache.key("x"), broken)
+    assert await cache.get(cache.key("x")) is None
+
+
+async def test_counter_counts_within_a_window(redis_client, test_run):
+    counter = FailClosedCounter(
+        redis_client, prefix=f"{test_run.redis_prefix}:n1", window_seconds=60
+    )
+    assert [await counter.incr("a") for _ in range(3)] == [1, 2, 3]
+    assert 0 < await counter.retry_after("a") <= 60
+    await counter.reset("a")
+    assert await counter.get("a") == 0
+
+
+async def test_counter_fails_closed_when_redis_is_unreachable(tcp_proxy, test_run):
+    proxy = tcp_proxy(test_run.redis_url, 6379)
+    client = create_redis(proxy.url(test_run.redis_url))
+    counter = FailClosedCounter(client, prefix=f"{test_run.redis_prefix}:n2", window_seconds=60)
+    await counter.incr("a")
+    proxy.cut()
+    with pytest.raises(CounterUnavailableError):
+        await counter.incr("a")
+    with pytest.raises(CounterUnavailableError):
+        await counter.get("a")
+    await client.aclose()

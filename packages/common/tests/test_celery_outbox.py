@@ -1,0 +1,57 @@
+"""A Celery task recorded in the outbox is run by a real worker after the commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from celery.contrib.testing.worker import start_worker
+
+from movierec_common.celery_app import create_celery, task_queue_name
+from movierec_common.outbox import OutboxRelay, record, task_message
+from movierec_common.settings import ServiceSettings
+from movierec_common.testkit import eventually
+
+
+async def test_task_message_from_the_outbox_runs_on_a_worker(kernel_db, test_run):
+    settings = ServiceSettings(service="celerytest", namespace=test_run.namespace)
+    app = create_celery(settings)
+    test_run.queues.append(task_queue_name(settings))
+    received: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    @app.task(name="movierec.test.remember")
+    def remember(number: int, *, word: str) -> None:
+        received.append((number, word))
+        done.set()
+
+    # The relay declares the queue, so a task recorded before any worker exists is kept.
+    async with kernel_db.transaction() as session:
+        await record(
+            session, task_message(app, "movierec.test.remember", args=(7,), kwargs={"word": "hi"})
+        )
+    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+    assert await relay.drain() == 1
+    await relay.close()
+
+    def run_worker() -> None:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            done.wait(20)
+
+    worker = asyncio.get_running_loop().run_in_executor(None, run_worker)
+
+    async def ran() -> bool:
+        return bool(received)
+
+    await eventually(ran, timeout=20)
+    await worker
+    assert received == [(7, "hi")]
+
+
+def test_celery_app_has_the_no_loss_settings():
+    app = create_celery(ServiceSettings(service="x"))
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options["confirm_publish"] is True
+    assert app.conf.task_default_queue == "movierec.x.tasks"

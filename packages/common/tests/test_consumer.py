@@ -1,0 +1,196 @@
+"""The consumer applies each event once, in version order, and never stops on bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest_asyncio
+from sqlalchemy import text
+
+from movierec_common.consumer import EventConsumer, publish_raw
+from movierec_common.events import (
+    Event,
+    RatingSet,
+    UserDeleted,
+    WatchAdded,
+    make_event,
+)
+from movierec_common.testkit import eventually
+
+POISON_MOVIE = 666
+
+
+async def _record(session, event: Event) -> None:
+    if event.payload.get("movie_id") == POISON_MOVIE:
+        raise ValueError("this handler cannot digest movie 666")
+    await session.execute(
+        text("INSERT INTO applied (event_id, type, aggregate_id, version) VALUES (:i, :t, :a, :v)"),
+        {"i": event.id, "t": event.type, "a": event.aggregate_id, "v": event.aggregate_version},
+    )
+
+
+HANDLERS = {"rating.set": _record, "watch.added": _record, "user.deleted": _record}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def applied_db(kernel_db):
+    async with kernel_db.transaction() as session:
+        await session.execute(
+            text(
+                "CREATE TABLE applied (event_id uuid, type text, aggregate_id text, version bigint)"
+            )
+        )
+    return kernel_db
+
+
+async def _applied(db) -> list[tuple[str, str, int]]:
+    async with db.transaction() as session:
+        rows = await session.execute(
+            text("SELECT type, aggregate_id, version FROM applied ORDER BY version")
+        )
+        return [tuple(r) for r in rows]
+
+
+def _rating(user: uuid.UUID, movie: int, version: int, score: float = 4.0) -> Event:
+    return make_event(
+        "rating.set",
+        RatingSet(user_id=user, movie_id=movie, score=score, rated_at=datetime.now(UTC)),
+        producer="ratings@test",
+        aggregate_version=version,
+    )
+
+
+class Running:
+    def __init__(self, consumer: EventConsumer) -> None:
+        self.consumer = consumer
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(consumer.run(self.stop))
+
+    async def close(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, 10)
+
+
+def _consumer(db, test_run, name: str, amqp_url: str | None = None, **kw) -> EventConsumer:
+    return EventConsumer(
+        database=db,
+        amqp_url=amqp_url or test_run.amqp_url,
+        events_exchange=test_run.events_exchange,
+        queue=test_run.queue(name),
+        handlers=HANDLERS,
+        max_backoff=0.2,
+        **kw,
+    )
+
+
+async def _started(consumer: EventConsumer) -> Running:
+    running = Running(consumer)
+    # Wait until the queue is declared and bound, so published events are routed to it.
+    await asyncio.sleep(0.3)
+    return running
+
+
+async def _publish(test_run, *events: Event) -> None:
+    for event in events:
+        await publish_raw(test_run.amqp_url, test_run.events_exchange, event.type, event.to_bytes())
+
+
+async def test_duplicate_delivery_is_applied_once(applied_db, test_run):
+    running = await _started(_consumer(applied_db, test_run, "dup"))
+    event = _rating(uuid.uuid4(), 1, version=1)
+    await _publish(test_run, event, event, event)
+    await eventually(lambda: _has(applied_db, 1))
+    await asyncio.sleep(0.3)
+    assert len(await _applied(applied_db)) == 1
+    await running.close()
+
+
+async def test_older_version_arriving_late_is_ignored(applied_db, test_run):
+    running = await _started(_consumer(applied_db, test_run, "order"))
+    user = uuid.uuid4()
+    newer, older = _rating(user, 7, version=9, score=5.0), _rating(user, 7, version=3)
+    await _publish(test_run, newer, older, _rating(uuid.uuid4(), 8, version=4))
+    await eventually(lambda: _has(applied_db, 2))
+    await asyncio.sleep(0.3)
+    assert sorted(v for *_, v in await _applied(applied_db)) == [4, 9]
+    await running.close()
+
+
+async def test_late_event_of_a_deleted_user_is_dropped(applied_db, test_run):
+    running = await _started(_consumer(applied_db, test_run, "tomb"))
+    user = uuid.uuid4()
+    deleted = make_event(
+        "user.deleted", UserDeleted(user_id=user), producer="auth@test", aggregate_version=50
+    )
+    late_watch = make_event(
+        "watch.added",
+        WatchAdded(entry_id=uuid.uuid4(), user_id=user, movie_id=3, watched_at=datetime.now(UTC)),
+        producer="history@test",
+        aggregate_version=2,
+    )
+    await _publish(test_run, deleted)
+    await eventually(lambda: _has(applied_db, 1))
+    await _publish(test_run, late_watch, _rating(user, 5, version=60))
+    sentinel = _rating(uuid.uuid4(), 5, version=61)
+    await _publish(test_run, sentinel)
+    await eventually(lambda: _has(applied_db, 2))
+    await asyncio.sleep(0.3)
+    assert [t for t, *_ in await _applied(applied_db)] == ["user.deleted", "rating.set"]
+    assert (await _applied(applied_db))[1][1] == sentinel.aggregate_id
+    await running.close()
+
+
+async def test_poison_messages_are_dead_lettered_and_the_consumer_keeps_going(
+    applied_db, test_run, amqp_channel
+):
+    consumer = _consumer(applied_db, test_run, "poison", max_attempts=2)
+    running = await _started(consumer)
+    await publish_raw(test_run.amqp_url, test_run.events_exchange, "rating.set", b"{not json")
+    await _publish(test_run, _rating(uuid.uuid4(), POISON_MOVIE, version=1))
+    good = _rating(uuid.uuid4(), 2, version=2)
+    await _publish(test_run, good)
+    await eventually(lambda: _has(applied_db, 1))
+    dead = await amqp_channel.declare_queue(f"{consumer.queue_name}.dead", durable=True)
+
+    async def both_dead() -> bool:
+        return consumer.dead_lettered == 2
+
+    await eventually(both_dead)
+    bodies = []
+    while (message := await dead.get(fail=False, no_ack=True)) is not None:
+        bodies.append(message.body)
+    assert len(bodies) == 2
+    assert b"{not json" in bodies
+    assert [a for _, a, _ in await _applied(applied_db)] == [good.aggregate_id]
+    await running.close()
+
+
+async def test_consumer_recovers_after_the_broker_path_comes_back(applied_db, test_run, tcp_proxy):
+    proxy = tcp_proxy(test_run.amqp_url, 5672)
+    consumer = _consumer(applied_db, test_run, "recover", amqp_url=proxy.url(test_run.amqp_url))
+    running = await _started(consumer)
+    await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
+    await eventually(lambda: _has(applied_db, 1))
+    proxy.cut()
+    # Published on the direct path while the consumer's path is down: kept in its queue.
+    await _publish(test_run, *[_rating(uuid.uuid4(), 1, version=v) for v in range(2, 12)])
+    await asyncio.sleep(1.0)
+    assert len(await _applied(applied_db)) == 1
+    proxy.restore()
+    await eventually(lambda: _has(applied_db, 11), timeout=15)
+    await running.close()
+
+
+async def test_a_batch_is_applied_in_one_transaction(applied_db, test_run):
+    consumer = _consumer(applied_db, test_run, "batch", batch_size=100, linger=0.2)
+    running = await _started(consumer)
+    await _publish(test_run, *[_rating(uuid.uuid4(), 1, version=v) for v in range(1, 41)])
+    await eventually(lambda: _has(applied_db, 40))
+    assert consumer.batches < 40
+    await running.close()
+
+
+async def _has(db, n: int) -> bool:
+    return len(await _applied(db)) >= n

@@ -1,0 +1,180 @@
+"""The outbox relay publishes every committed message, once, surviving broker outages."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from movierec_common.events import UserRegistered, make_event
+from movierec_common.outbox import OutboxRelay, event_message, outbox_backlog, record, record_many
+from movierec_common.testkit import eventually
+
+
+def _message(exchange: str):
+    event = make_event(
+        "user.registered",
+        UserRegistered(user_id=uuid.uuid4(), favorite_genres=["Comedy"]),
+        producer="auth@test",
+        aggregate_version=1,
+    )
+    return event_message(event, exchange=exchange)
+
+
+async def _bound_queue(channel, test_run, name: str):
+    exchange = await channel.get_exchange(test_run.events_exchange)
+    queue = await channel.declare_queue(test_run.queue(name), durable=True)
+    await queue.bind(exchange, routing_key="#")
+    return queue
+
+
+async def _drain_ids(queue, *, settle: float = 0.5) -> list[str]:
+    """Every message id on ``queue`` until it stays empty for ``settle`` seconds."""
+    ids: list[str] = []
+    idle_since = asyncio.get_running_loop().time()
+    while asyncio.get_running_loop().time() - idle_since < settle:
+        message = await queue.get(fail=False, no_ack=True)
+        if message is None:
+            await asyncio.sleep(0.02)
+            continue
+        ids.append(message.message_id)
+        idle_since = asyncio.get_running_loop().time()
+    return ids
+
+
+def _start(relay: OutboxRelay) -> tuple[asyncio.Event, asyncio.Task]:
+    stop = asyncio.Event()
+    return stop, asyncio.create_task(relay.run(stop))
+
+
+async def test_message_recorded_while_broker_is_cut_is_published_once_after_restore(
+    kernel_db, amqp_channel, test_run, tcp_proxy
+):
+    queue = await _bound_queue(amqp_channel, test_run, "outbox-cut")
+    proxy = tcp_proxy(test_run.amqp_url, 5672)
+    relay = OutboxRelay(
+        kernel_db.url,
+        proxy.url(test_run.amqp_url),
+        events_exchange=test_run.events_exchange,
+        max_backoff=0.2,
+    )
+    stop, task = _start(relay)
+    proxy.cut()
+    message = _message(test_run.events_exchange)
+    async with kernel_db.transaction() as session:
+        await record(session, message)
+
+    await asyncio.sleep(1.0)
+    assert await queue.get(fail=False) is None
+    async with kernel_db.transaction() as session:
+        assert await outbox_backlog(session) == 1
+
+    proxy.restore()
+    ids: list[str] = []
+
+    async def arrived() -> bool:
+        got = await queue.get(fail=False, no_ack=True)
+        if got is not None:
+            ids.append(got.message_id)
+        return bool(ids)
+
+    await eventually(arrived, timeout=15)
+    ids += await _drain_ids(queue, settle=1.0)
+    assert ids == [str(message.message_id)]
+    async with kernel_db.transaction() as session:
+        assert await outbox_backlog(session) == 0
+    stop.set()
+    await task
+
+
+async def test_two_relays_at_once_publish_each_row_once(kernel_db, amqp_channel, test_run):
+    queue = await _bound_queue(amqp_channel, test_run, "outbox-two")
+    messages = [_message(test_run.events_exchange) for _ in range(600)]
+    async with kernel_db.transaction() as session:
+        await record_many(session, messages)
+    relays = [
+        OutboxRelay(
+            kernel_db.url,
+            test_run.amqp_url,
+            events_exchange=test_run.events_exchange,
+            batch_size=50,
+        )
+        for _ in range(2)
+    ]
+    started = [_start(r) for r in relays]
+
+    async def empty() -> bool:
+        async with kernel_db.transaction() as session:
+            return await outbox_backlog(session) == 0
+
+    await eventually(empty, timeout=20)
+    ids = await _drain_ids(queue, settle=1.0)
+    assert len(ids) == 600
+    assert set(ids) == {str(m.message_id) for m in messages}
+    assert sum(r.published for r in relays) == 600
+    for stop, task in started:
+        stop.set()
+        await task
+
+
+async def test_rolled_back_transaction_publishes_nothing(kernel_db, amqp_channel, test_run):
+    queue = await _bound_queue(amqp_channel, test_run, "outbox-rollback")
+    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+    stop, task = _start(relay)
+    with pytest.raises(RuntimeError):
+        async with kernel_db.transaction() as session:
+            await record(session, _message(test_run.events_exchange))
+            raise RuntimeError("domain write failed")
+    committed = _message(test_run.events_exchange)
+    async with kernel_db.transaction() as session:
+        await record(session, committed)
+    ids: list[str] = []
+
+    async def arrived() -> bool:
+        ids.extend(await _drain_ids(queue, settle=0.3))
+        return bool(ids)
+
+    await eventually(arrived)
+    assert ids == [str(committed.message_id)]
+    stop.set()
+    await task
+
+
+async def test_relay_survives_database_cut_and_publishes_after_restore(
+    kernel_db, amqp_channel, test_run, tcp_proxy
+):
+    queue = await _bound_queue(amqp_channel, test_run, "outbox-dbcut")
+    proxy = tcp_proxy(kernel_db.url, 5432)
+    relay = OutboxRelay(
+        proxy.url(kernel_db.url),
+        test_run.amqp_url,
+        events_exchange=test_run.events_exchange,
+        max_backoff=0.2,
+    )
+    stop, task = _start(relay)
+    await asyncio.sleep(0.3)
+    proxy.cut()
+    message = _message(test_run.events_exchange)
+    async with kernel_db.transaction() as session:  # direct path: the write itself succeeds
+        await record(session, message)
+    await asyncio.sleep(0.5)
+    proxy.restore()
+    ids: list[str] = []
+
+    async def arrived() -> bool:
+        ids.extend(await _drain_ids(queue, settle=0.2))
+        return bool(ids)
+
+    await eventually(arrived, timeout=15)
+    assert ids == [str(message.message_id)]
+    stop.set()
+    await task
+
+
+async def test_notify_is_sent_in_the_writing_transaction(kernel_db):
+    async with kernel_db.transaction() as session:
+        await record(session, _message("movierec.events"))
+        rows = (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+    assert rows == 1

@@ -1,0 +1,191 @@
+"""create_app(): health, readiness, problem+json errors, body limit, request ids, pagination."""
+
+from __future__ import annotations
+
+import httpx
+import pytest_asyncio
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from movierec_common.cache import create_redis
+from movierec_common.db import Database
+from movierec_common.errors import NotFoundError
+from movierec_common.pagination import Page, PageParamsDep
+from movierec_common.settings import ServiceSettings
+from movierec_common.web import create_app
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1, max_length=10)
+
+
+def _router() -> APIRouter:
+    router = APIRouter(prefix="/things")
+
+    @router.get("")
+    async def list_things(page: PageParamsDep) -> Page[Item]:
+        items = [Item(name=f"n{i}") for i in range(page.offset, min(page.offset + page.limit, 3))]
+        return Page.of(items, total=3, params=page)
+
+    @router.get("/{thing_id}")
+    async def get_thing(thing_id: int) -> Item:
+        raise NotFoundError(f"Thing {thing_id} not found.")
+
+    @router.post("", status_code=201)
+    async def create_thing(item: Item) -> Item:
+        return item
+
+    return router
+
+
+def _app(test_run, *, db_url: str, redis_url: str | None = None, amqp_url: str | None = None):
+    settings = ServiceSettings(
+        service="things",
+        amqp_url=amqp_url or test_run.amqp_url,
+        max_body_bytes=2048,
+        log_json=False,
+    )
+    database = Database(db_url)
+    redis_client = create_redis(redis_url or test_run.redis_url)
+    app = create_app(
+        settings=settings,
+        title="things",
+        version="1.2.3",
+        prefix="things",
+        routers=[_router()],
+        database=database,
+        redis_client=redis_client,
+    )
+    return app, database, redis_client
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(kernel_db, test_run):
+    app, database, redis_client = _app(test_run, db_url=kernel_db.url)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c
+    await database.dispose()
+    await redis_client.aclose()
+
+
+async def test_healthz_answers_without_dependencies(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+async def test_readyz_reports_every_dependency(client):
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
+
+
+async def test_readyz_is_503_only_when_the_database_is_unreachable(kernel_db, test_run, tcp_proxy):
+    db_proxy = tcp_proxy(kernel_db.url, 5432)
+    redis_proxy = tcp_proxy(test_run.redis_url, 6379)
+    amqp_proxy = tcp_proxy(test_run.amqp_url, 5672)
+    app, database, redis_client = _app(
+        test_run,
+        db_url=db_proxy.url(kernel_db.url),
+        redis_url=redis_proxy.url(test_run.redis_url),
+        amqp_url=amqp_proxy.url(test_run.amqp_url),
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        redis_proxy.cut()
+        amqp_proxy.cut()
+        degraded = await c.get("/readyz")
+        assert degraded.status_code == 200
+        assert degraded.json()["status"] == "degraded"
+        assert degraded.json()["checks"]["redis"] == "unavailable"
+        assert degraded.json()["checks"]["broker"] == "unavailable"
+        db_proxy.cut()
+        down = await c.get("/readyz")
+        assert down.status_code == 503
+        assert down.json()["checks"]["database"] == "unavailable"
+        db_proxy.restore()
+        redis_proxy.restore()
+        amqp_proxy.restore()
+        healed = await c.get("/readyz")
+        assert healed.status_code == 200
+    await database.dispose()
+    await redis_client.aclose()
+
+
+async def test_validation_errors_are_problem_json_with_field_messages(client):
+    response = await client.post("/things", json={"name": ""})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 422
+    assert body["errors"][0]["field"] == "name"
+    assert "at least 1 character" in body["errors"][0]["message"]
+
+
+async def test_malformed_json_is_a_clear_422(client):
+    response = await client.post(
+        "/things", content=b"{name:", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["title"] == "Validation failed"
+
+
+async def test_business_errors_carry_their_status(client):
+    response = await client.get("/things/5")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Thing 5 not found."
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_unknown_route_is_problem_json(client):
+    response = await client.get("/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_oversized_body_is_rejected_with_413(client):
+    response = await client.post("/things", content=b"x" * 5000)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_oversized_streamed_body_is_rejected_with_413(client):
+    async def chunks():
+        for _ in range(10):
+            yield b"x" * 1000
+
+    response = await client.post(
+        "/things", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+async def test_request_id_is_echoed_or_generated(client):
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    generated = await client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_pagination_envelope_and_limits(client):
+    page = await client.get("/things", params={"limit": 2, "offset": 1})
+    assert page.json() == {
+        "items": [{"name": "n1"}, {"name": "n2"}],
+        "total": 3,
+        "limit": 2,
+        "offset": 1,
+    }
+    for bad in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "ten"}):
+        response = await client.get("/things", params=bad)
+        assert response.status_code == 422, bad
+
+
+async def test_metrics_count_requests_by_route_template(client):
+    await client.get("/things/42")
+    metrics = (await client.get("/metrics")).text
+    assert 'route="/things/{thing_id}"' in metrics
+    assert "movierec_http_request_duration_seconds" in metrics
+
+
+async def test_docs_live_under_the_service_prefix(client):
+    assert (await client.get("/things/openapi.json")).status_code == 200
+    assert (await client.get("/things/docs")).status_code == 200

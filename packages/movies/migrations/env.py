@@ -1,0 +1,3 @@
+from movierec_common.migrations import run_env
+
+run_env()

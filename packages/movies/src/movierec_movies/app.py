@@ -1,0 +1,19 @@
+"""The movies HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from movierec_common.web import create_service_app
+from movierec_movies import __version__
+from movierec_movies.config import get_settings
+
+
+def create_app() -> FastAPI:
+    return create_service_app(
+        get_settings(),
+        title="movierec movies",
+        version=__version__,
+        prefix="movies",
+        routers=[],
+    )
