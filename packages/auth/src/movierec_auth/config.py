@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from movierec_common.settings import ServiceSettings
@@ -11,6 +15,26 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MOVIEREC_AUTH_", extra="ignore")
 
     service: str = "auth"
+    #: PEM private key that signs access tokens (MOVIEREC_AUTH_SIGNING_KEY).
+    signing_key: Path = Path(".movierec/signing-key.pem")
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    login_max_failures: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=900, ge=60)
+    # argon2id parameters (OWASP minimum: m=19 MiB, t=2, p=1).
+    argon2_memory_kib: int = Field(default=19_456, ge=19_456)
+    argon2_time_cost: int = Field(default=2, ge=2)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    mailer: Literal["log", "smtp"] = "log"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "movierec <no-reply@movierec.example>"
+    #: Password of `create-admin` when not typed at the prompt.
+    admin_password: SecretStr | None = None
+    purge_interval_seconds: int = Field(default=3600, ge=60)
 
 
 def get_settings() -> Settings:

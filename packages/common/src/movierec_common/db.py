@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from movierec_common.errors import ProblemError
 from movierec_common.logging import get_logger
 from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
 
@@ -103,6 +104,13 @@ class Database:
             try:
                 yield session
                 await session.commit()
+            except ProblemError as exc:
+                if not exc.keep_changes:
+                    await session.rollback()
+                    raise
+                await session.commit()
+                await run_after_commit(session)
+                raise
             except BaseException:
                 await session.rollback()
                 raise
@@ -128,6 +136,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def oneoff_transaction(url: str) -> AsyncIterator[AsyncSession]:
+    """A transaction on a short-lived engine: for Celery tasks and CLIs run via asyncio.run."""
+    database = Database(url, pool_size=1, max_overflow=0)
+    try:
+        async with database.transaction() as session:
+            yield session
+    finally:
+        await database.dispose()
 
 
 async def ensure_database(server_url: str, name: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from movierec_common.logging import get_logger
@@ -26,6 +27,9 @@ class ProblemError(Exception):
 
     status_code: int = 400
     title: str | None = None
+    #: Commit the request's transaction before answering with this error (e.g. a refresh
+    #: token reuse answers 401 *and* must keep the revocation of the token family).
+    keep_changes: bool = False
 
     def __init__(
         self,
@@ -65,6 +69,25 @@ class ForbiddenError(ProblemError):
 
 class ServiceUnavailableError(ProblemError):
     status_code = 503
+
+
+class FieldError(BaseModel):
+    field: str
+    location: str
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """An error response (RFC 9457 problem details)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
 
 
 def problem(
@@ -143,3 +166,37 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
         return problem(500, "An unexpected error occurred.", request=request)
+
+
+def problem_openapi(app: FastAPI) -> None:
+    """Document every error response as problem+json (FastAPI's default says plain JSON)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        defs = components["Problem"].pop("$defs", {})
+        components.update(defs)
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                has_input = operation.get("parameters") or operation.get("requestBody")
+                if has_input and "422" not in responses:
+                    responses["422"] = {"description": "Validation failed"}
+                if operation.get("requestBody") and "400" not in responses:
+                    responses["400"] = {"description": "Body could not be decoded"}
+                for code, response in responses.items():
+                    if code.isdigit() and int(code) >= 400:
+                        response["content"] = {PROBLEM_JSON: {"schema": ref}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
 GENRES: tuple[str, ...] = (
     "Action",
     "Adventure",
@@ -44,3 +48,17 @@ def validate_genres(names: list[str]) -> list[str]:
     for name in names:
         seen[canonical_genre(name)] = None
     return list(seen)
+
+
+def _canonical_or_same(value: Any) -> Any:
+    return canonical_genre(value) if isinstance(value, str) else value
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+#: A genre in request bodies and queries: any letter case in, the vocabulary's spelling out;
+#: the OpenAPI schema lists the vocabulary as an enum.
+Genre = Annotated[Literal[GENRES], BeforeValidator(_canonical_or_same)]  # type: ignore[valid-type]
+GenreList = Annotated[list[Genre], Field(max_length=len(GENRES)), AfterValidator(_dedupe)]

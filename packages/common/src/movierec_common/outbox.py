@@ -23,13 +23,15 @@ from typing import Any
 import aio_pika
 import asyncpg
 import orjson
+import structlog
 from celery import Celery
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import connect, declare_events_exchange
-from movierec_common.events import Event
+from movierec_common.events import Event, make_event
+from movierec_common.events.contracts import Payload
 from movierec_common.kernel_tables import aggregate_version_seq, outbox_table
 from movierec_common.logging import get_logger
 from movierec_common.settings import to_plain_url
@@ -135,6 +137,63 @@ async def next_aggregate_version(session: AsyncSession) -> int:
     return int((await session.execute(select(aggregate_version_seq.next_value()))).scalar_one())
 
 
+def current_request_id() -> str | None:
+    """The request id bound by the web middleware (used as the events' correlation id)."""
+    return structlog.contextvars.get_contextvars().get("request_id")
+
+
+@dataclass(frozen=True)
+class EventEmitter:
+    """Records domain events of one producer in the outbox.
+
+    Call :meth:`emit` after locking the aggregate's row ``FOR UPDATE`` in the same
+    transaction, so aggregate versions follow commit order.
+    """
+
+    producer: str
+    exchange: str
+
+    async def emit(self, session: AsyncSession, event_type: str, payload: Payload) -> Event:
+        event = make_event(
+            event_type,
+            payload,
+            producer=self.producer,
+            aggregate_version=await next_aggregate_version(session),
+            correlation_id=current_request_id(),
+        )
+        await record(session, event_message(event, exchange=self.exchange))
+        return event
+
+    async def emit_many(
+        self, session: AsyncSession, events: list[tuple[str, Payload]]
+    ) -> list[Event]:
+        """Record many events with one round trip for versions and one for the rows."""
+        if not events:
+            return []
+        versions = (
+            (
+                await session.execute(
+                    text("SELECT nextval('aggregate_version_seq') FROM generate_series(1, :n)"),
+                    {"n": len(events)},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        built = [
+            make_event(
+                event_type,
+                payload,
+                producer=self.producer,
+                aggregate_version=int(version),
+                correlation_id=current_request_id(),
+            )
+            for (event_type, payload), version in zip(events, sorted(versions), strict=True)
+        ]
+        await record_many(session, [event_message(e, exchange=self.exchange) for e in built])
+        return built
+
+
 async def outbox_backlog(session: AsyncSession) -> int:
     return int((await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one())
 
@@ -238,7 +297,9 @@ class OutboxRelay:
             await channel.declare_queue(routing_key, durable=True)
             self._declared_queues.add(routing_key)
         if name not in self._exchanges:
-            self._exchanges[name] = await channel.get_exchange(name, ensure=True)
+            # Rows recorded under another exchange name (a renamed deployment, a test run)
+            # must not block the outbox: event exchanges are durable topic exchanges.
+            self._exchanges[name] = await declare_events_exchange(channel, name)
         return self._exchanges[name]
 
     async def publish_batch(self) -> int:
@@ -249,7 +310,7 @@ class OutboxRelay:
             rows = await conn.fetch(_CLAIM_SQL, self.batch_size)
             if not rows:
                 return 0
-            publishes = []
+            outgoing = []
             for row in rows:
                 exchange = await self._exchange(row["exchange"], row["routing_key"])
                 props = orjson.loads(row["properties"]) if row["properties"] else {}
@@ -265,9 +326,12 @@ class OutboxRelay:
                     app_id=props.get("app_id"),
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 )
-                publishes.append(exchange.publish(message, routing_key=row["routing_key"]))
+                outgoing.append((exchange, message, row["routing_key"]))
             # Confirms are awaited together so a batch costs one round trip, not one per row.
-            await asyncio.wait_for(asyncio.gather(*publishes), timeout=10)
+            await asyncio.wait_for(
+                asyncio.gather(*(ex.publish(m, routing_key=key) for ex, m, key in outgoing)),
+                timeout=10,
+            )
             await conn.execute(
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
             )

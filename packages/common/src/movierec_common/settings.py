@@ -24,25 +24,38 @@ DEFAULT_PORTS: dict[str, int] = {
 
 
 class CommonSettings(BaseSettings):
-    """Settings every process reads; environment names are ``MOVIEREC_<NAME>``."""
+    """Settings every process reads; environment names are ``MOVIEREC_<NAME>``.
 
-    model_config = SettingsConfigDict(env_prefix="MOVIEREC_", extra="ignore")
+    Subclasses may change ``env_prefix`` for their own fields; these shared fields keep
+    their ``MOVIEREC_`` names through explicit aliases.
+    """
 
-    postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    events_exchange: str = "movierec.events"
+    model_config = SettingsConfigDict(env_prefix="MOVIEREC_", extra="ignore", populate_by_name=True)
+
+    postgres_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432", validation_alias="MOVIEREC_POSTGRES_URL"
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="MOVIEREC_REDIS_URL")
+    amqp_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/", validation_alias="MOVIEREC_AMQP_URL"
+    )
+    events_exchange: str = Field("movierec.events", validation_alias="MOVIEREC_EVENTS_EXCHANGE")
     # Prefix of every Redis key and every queue name this deployment owns; tests use one per run.
-    namespace: str = "movierec"
-    jwt_public_keys: Path = Path(".movierec/jwks.json")
-    jwt_issuer: str = "movierec-auth"
-    jwt_audience: str = "movierec"
-    data: Path | None = None
-    demo_password: str = "movierec-demo"  # noqa: S105 - public demo accounts only
-    log_level: str = "INFO"
-    log_json: bool = True
-    access_log: bool = True
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    namespace: str = Field("movierec", validation_alias="MOVIEREC_NAMESPACE")
+    jwt_public_keys: Path = Field(
+        Path(".movierec/jwks.json"), validation_alias="MOVIEREC_JWT_PUBLIC_KEYS"
+    )
+    jwt_issuer: str = Field("movierec-auth", validation_alias="MOVIEREC_JWT_ISSUER")
+    jwt_audience: str = Field("movierec", validation_alias="MOVIEREC_JWT_AUDIENCE")
+    data: Path | None = Field(None, validation_alias="MOVIEREC_DATA")
+    demo_password: str = Field(
+        "movierec-demo",  # public demo accounts only
+        validation_alias="MOVIEREC_DEMO_PASSWORD",
+    )
+    log_level: str = Field("INFO", validation_alias="MOVIEREC_LOG_LEVEL")
+    log_json: bool = Field(True, validation_alias="MOVIEREC_LOG_JSON")
+    access_log: bool = Field(True, validation_alias="MOVIEREC_ACCESS_LOG")
+    max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="MOVIEREC_MAX_BODY_BYTES")
 
 
 class ServiceSettings(CommonSettings):

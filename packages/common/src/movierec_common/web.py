@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from movierec_common.cache import create_redis
 from movierec_common.db import Database
-from movierec_common.errors import install_error_handlers, problem
+from movierec_common.errors import install_error_handlers, problem, problem_openapi
 from movierec_common.logging import configure_logging, get_logger
 from movierec_common.settings import ServiceSettings
 
@@ -220,6 +220,7 @@ def create_app(
     app.state.db = database
     app.state.redis = redis_client
     install_error_handlers(app)
+    problem_openapi(app)
 
     ops = APIRouter(tags=["operations"])
 

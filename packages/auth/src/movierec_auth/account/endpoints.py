@@ -1,0 +1,118 @@
+"""HTTP endpoints of the auth service: /auth/*."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from movierec_auth.account.schemas import (
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+    UpdateMeRequest,
+    UserOut,
+)
+from movierec_auth.account.service import AccountService
+from movierec_common.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+def get_service(request: Request) -> AccountService:
+    return request.app.state.account_service
+
+
+ServiceDep = Annotated[AccountService, Depends(get_service)]
+
+
+def _out(user) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account",
+    responses={409: {"description": "Email already registered", **PROBLEM}},
+)
+async def register(body: RegisterRequest, session: SessionDep, service: ServiceDep) -> UserOut:
+    return _out(await service.register(session, body))
+
+
+@router.post(
+    "/login",
+    summary="Log in with email and password (OAuth2 password form; username = email)",
+    responses={
+        401: {"description": "Wrong email or password", **PROBLEM},
+        429: {"description": "Too many failed attempts for this account", **PROBLEM},
+        503: {"description": "Throttling state unavailable", **PROBLEM},
+    },
+)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, service: ServiceDep
+) -> TokenPair:
+    return await service.login(session, form.username, form.password)
+
+
+@router.post(
+    "/refresh",
+    summary="Exchange a refresh token for a new token pair (rotation)",
+    responses={401: {"description": "Invalid, expired or reused refresh token", **PROBLEM}},
+)
+async def refresh(body: RefreshRequest, session: SessionDep, service: ServiceDep) -> TokenPair:
+    return await service.refresh(session, body.refresh_token)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a refresh token and its session",
+)
+async def logout(body: RefreshRequest, session: SessionDep, service: ServiceDep) -> Response:
+    await service.logout(session, body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/me", summary="The current user", responses={401: {"description": "Not logged in", **PROBLEM}}
+)
+async def me(user: CurrentUser, session: SessionDep, service: ServiceDep) -> UserOut:
+    return _out(await service.me(session, user))
+
+
+@router.patch(
+    "/me",
+    summary="Change names or favorite genres",
+    responses={401: {"description": "Not logged in", **PROBLEM}},
+)
+async def update_me(
+    body: UpdateMeRequest, user: CurrentUser, session: SessionDep, service: ServiceDep
+) -> UserOut:
+    return _out(await service.update_me(session, user, body))
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the account; every service forgets the user",
+    responses={401: {"description": "Not logged in", **PROBLEM}},
+)
+async def delete_me(user: CurrentUser, session: SessionDep, service: ServiceDep) -> Response:
+    await service.delete_me(session, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens")
+async def jwks(request: Request) -> Response:
+    path = request.app.state.settings.jwt_public_keys
+    keys = json.loads(path.read_text()) if path.is_file() else {"keys": []}
+    return Response(
+        json.dumps({"keys": keys.get("keys", [])}),
+        media_type="application/json",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

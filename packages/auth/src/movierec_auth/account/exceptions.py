@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from movierec_common.errors import ConflictError, ProblemError, UnauthorizedError
+
+
+class EmailTakenError(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.")
+
+
+class InvalidCredentialsError(UnauthorizedError):
+    def __init__(self) -> None:
+        super().__init__("Incorrect email or password.")
+
+
+class TooManyAttemptsError(ProblemError):
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many failed logins for this account; try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class InvalidRefreshTokenError(UnauthorizedError):
+    def __init__(self, detail: str = "Invalid or expired refresh token.", *, keep: bool = False):
+        super().__init__(detail)
+        # A reused token revokes its family: that revocation must be committed.
+        self.keep_changes = keep
+
+
+class AccountGoneError(UnauthorizedError):
+    def __init__(self) -> None:
+        super().__init__("This account no longer exists.")

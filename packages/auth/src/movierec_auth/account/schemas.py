@@ -1,0 +1,84 @@
+"""Request and response bodies of the auth API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from movierec_auth.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from movierec_common.genres import GenreList
+
+
+def _stripped_nonblank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_stripped_nonblank)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(_Strict):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="8–128 characters; very common passwords are refused.",
+    )
+    first_name: Name
+    last_name: Name
+    favorite_genres: GenreList = Field(default_factory=list)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        problem = password_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class UpdateMeRequest(_Strict):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    favorite_genres: GenreList | None = None
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    favorite_genres: list[str]
+    role: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class RefreshRequest(_Strict):
+    refresh_token: str = Field(min_length=1, max_length=512)

@@ -1,0 +1,272 @@
+"""Business rules of accounts and sessions. Never commits: the caller's transaction does."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import redis.asyncio as redis
+from celery import Celery
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from movierec_auth import __version__
+from movierec_auth.account import repository
+from movierec_auth.account.exceptions import (
+    AccountGoneError,
+    EmailTakenError,
+    InvalidCredentialsError,
+    InvalidRefreshTokenError,
+    TooManyAttemptsError,
+)
+from movierec_auth.account.schemas import RegisterRequest, TokenPair, UpdateMeRequest
+from movierec_auth.config import Settings
+from movierec_auth.models import RefreshToken, User
+from movierec_auth.security import (
+    PasswordHasher,
+    TokenSigner,
+    hash_refresh_token,
+    new_refresh_token,
+)
+from movierec_common.auth import Principal
+from movierec_common.cache import CounterUnavailableError, FailClosedCounter
+from movierec_common.celery_app import create_celery, task_queue_name
+from movierec_common.errors import ServiceUnavailableError
+from movierec_common.events import UserDeleted, UserRegistered, UserUpdated
+from movierec_common.logging import get_logger
+from movierec_common.outbox import EventEmitter, record, task_message
+
+log = get_logger(__name__)
+
+WELCOME_TASK = "movierec_auth.send_welcome_email"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountService:
+    def __init__(
+        self, settings: Settings, redis_client: redis.Redis, celery_app: Celery | None = None
+    ) -> None:
+        self.settings = settings
+        self.hasher = PasswordHasher(settings)
+        self.signer = TokenSigner(settings)
+        self.events = EventEmitter(
+            producer=f"auth@{__version__}", exchange=settings.events_exchange
+        )
+        self.celery = celery_app or create_celery(settings)
+        self.failures = FailClosedCounter(
+            redis_client,
+            prefix=f"{settings.namespace}:auth:login-failures",
+            window_seconds=settings.login_window_seconds,
+        )
+
+    # -- registration and profile ------------------------------------------------------
+
+    async def register(self, session: AsyncSession, data: RegisterRequest) -> User:
+        email = str(data.email)
+        if await repository.get_user_by_email(session, email) is not None:
+            raise EmailTakenError
+        user = User(
+            id=uuid.uuid4(),
+            email=email,
+            first_name=data.first_name,
+            last_name=data.last_name,
+            favorite_genres=data.favorite_genres,
+            password_hash=await self.hasher.hash(data.password),
+            role="user",
+            created_at=_now(),
+            updated_at=_now(),
+        )
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # a concurrent registration won the race
+            raise EmailTakenError from exc
+        await self.events.emit(
+            session,
+            "user.registered",
+            UserRegistered(user_id=user.id, favorite_genres=user.favorite_genres),
+        )
+        await record(
+            session,
+            task_message(
+                self.celery, WELCOME_TASK, args=[str(user.id)], queue=task_queue_name(self.settings)
+            ),
+        )
+        log.info("user_registered", user_id=str(user.id))
+        return user
+
+    async def me(self, session: AsyncSession, principal: Principal, *, lock: bool = False) -> User:
+        user = await repository.get_user(session, principal.user_id, lock=lock)
+        if user is None:
+            raise AccountGoneError
+        return user
+
+    async def update_me(
+        self, session: AsyncSession, principal: Principal, data: UpdateMeRequest
+    ) -> User:
+        user = await self.me(session, principal, lock=True)
+        changes = data.model_dump(exclude_unset=True, exclude_none=True)
+        changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
+        if not changed:
+            return user
+        for key, value in changed.items():
+            setattr(user, key, value)
+        user.updated_at = _now()
+        await session.flush()
+        await self.events.emit(
+            session,
+            "user.updated",
+            UserUpdated(user_id=user.id, favorite_genres=user.favorite_genres),
+        )
+        return user
+
+    async def delete_me(self, session: AsyncSession, principal: Principal) -> None:
+        user = await self.me(session, principal, lock=True)
+        await repository.delete_user(session, user.id)  # refresh tokens go with it (cascade)
+        await self.events.emit(session, "user.deleted", UserDeleted(user_id=user.id))
+        log.info("user_deleted", user_id=str(user.id))
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def _subject(self, email: str) -> str:
+        return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+    async def login(self, session: AsyncSession, email: str, password: str) -> TokenPair:
+        subject = self._subject(email)
+        try:
+            failures = await self.failures.get(subject)
+            if failures >= self.settings.login_max_failures:
+                raise TooManyAttemptsError(await self.failures.retry_after(subject))
+        except CounterUnavailableError as exc:
+            # Throttling is security state: without Redis we refuse rather than allow guessing.
+            raise ServiceUnavailableError(
+                "Login is temporarily unavailable; try again shortly.",
+                headers={"Retry-After": "5"},
+            ) from exc
+        user = await repository.get_user_by_email(session, email)
+        ok = await self.hasher.verify(password, user.password_hash if user else None)
+        if not ok or user is None:
+            try:
+                await self.failures.incr(subject)
+            except CounterUnavailableError as exc:
+                raise ServiceUnavailableError("Login is temporarily unavailable.") from exc
+            log.info("login_failed", reason="bad_credentials")
+            raise InvalidCredentialsError
+        try:
+            await self.failures.reset(subject)
+        except CounterUnavailableError as exc:
+            raise ServiceUnavailableError("Login is temporarily unavailable.") from exc
+        family_id = uuid.uuid4()
+        expires_at = _now() + timedelta(days=self.settings.refresh_token_ttl_days)
+        log.info("login_succeeded", user_id=str(user.id))
+        return self._issue(session, user, family_id=family_id, expires_at=expires_at)
+
+    def _issue(
+        self, session: AsyncSession, user: User, *, family_id: uuid.UUID, expires_at: datetime
+    ) -> TokenPair:
+        refresh = new_refresh_token()
+        session.add(
+            RefreshToken(
+                id=uuid.uuid4(),
+                token_hash=refresh.token_hash,
+                user_id=user.id,
+                family_id=family_id,
+                created_at=_now(),
+                expires_at=expires_at,
+            )
+        )
+        return TokenPair(
+            access_token=self.signer.access_token(user.id, user.role),
+            refresh_token=refresh.token,
+            expires_in=self.settings.access_token_ttl_seconds,
+        )
+
+    async def refresh(self, session: AsyncSession, token: str) -> TokenPair:
+        stored = await repository.get_refresh_token(session, hash_refresh_token(token))
+        if stored is None:
+            raise InvalidRefreshTokenError
+        now = _now()
+        if stored.used_at is not None or stored.revoked_at is not None:
+            # A spent token came back: someone holds a copy. End the whole session family.
+            await repository.revoke_family(session, stored.family_id, now)
+            log.warning(
+                "refresh_token_reuse", user_id=str(stored.user_id), family_id=str(stored.family_id)
+            )
+            raise InvalidRefreshTokenError(
+                "Refresh token already used; this session has been revoked.", keep=True
+            )
+        if stored.expires_at <= now:
+            raise InvalidRefreshTokenError
+        user = await repository.get_user(session, stored.user_id)
+        if user is None:
+            raise InvalidRefreshTokenError
+        stored.used_at = now
+        return self._issue(session, user, family_id=stored.family_id, expires_at=stored.expires_at)
+
+    async def logout(self, session: AsyncSession, token: str) -> None:
+        stored = await repository.get_refresh_token(session, hash_refresh_token(token))
+        if stored is not None:
+            await repository.revoke_family(session, stored.family_id, _now())
+
+    # -- operators ---------------------------------------------------------------------
+
+    async def create_admin(
+        self, session: AsyncSession, *, email: str, password: str, first_name: str, last_name: str
+    ) -> tuple[User, bool]:
+        """Create an admin, or promote and re-password an existing account. (user, created)."""
+        existing = await repository.get_user_by_email(session, email)
+        password_hash = await self.hasher.hash(password)
+        if existing is not None:
+            existing.role = "admin"
+            existing.password_hash = password_hash
+            existing.updated_at = _now()
+            return existing, False
+        user = User(
+            id=uuid.uuid4(),
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            favorite_genres=[],
+            password_hash=password_hash,
+            role="admin",
+            created_at=_now(),
+            updated_at=_now(),
+        )
+        session.add(user)
+        await session.flush()
+        await self.events.emit(
+            session, "user.registered", UserRegistered(user_id=user.id, favorite_genres=[])
+        )
+        return user, True
+
+    async def import_demo_users(
+        self, session: AsyncSession, rows: list[dict], password_hash: str
+    ) -> int:
+        """Insert demo users that do not exist yet and emit user.registered for each."""
+        now = _now()
+        inserted = await repository.insert_users_ignoring_existing(
+            session,
+            [
+                {
+                    **row,
+                    "password_hash": password_hash,
+                    "role": "user",
+                    "favorite_genres": [],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for row in rows
+            ],
+        )
+        await self.events.emit_many(
+            session,
+            [
+                ("user.registered", UserRegistered(user_id=uid, favorite_genres=[]))
+                for uid in inserted
+            ],
+        )
+        return len(inserted)

@@ -1,0 +1,336 @@
+"""Registration, login, tokens and the profile, through the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy import func, select, text
+
+from movierec_auth.app import create_app
+from movierec_auth.models import RefreshToken, User
+
+
+async def _user_count(app) -> int:
+    async with app.state.db.transaction() as session:
+        return (await session.execute(select(func.count()).select_from(User))).scalar_one()
+
+
+async def _outbox_count(app) -> int:
+    async with app.state.db.transaction() as session:
+        return (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+
+
+async def test_register_returns_the_user_without_any_password(api, client):
+    email = api.new_email()
+    response = await api.register(email=email)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"].lower() == email.lower()
+    assert body["favorite_genres"] == ["Sci-Fi", "Drama"]
+    assert body["role"] == "user"
+    assert not {"password", "password_hash"} & body.keys()
+    assert api.password not in response.text
+
+
+async def test_stored_hash_is_argon2id_with_at_least_19_mib_and_two_passes(api, client, app):
+    user = (await api.register()).json()
+    async with app.state.db.transaction() as session:
+        stored = (
+            await session.execute(select(User.password_hash).where(User.id == user["id"]))
+        ).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+async def test_email_taken_in_another_case_is_409_and_changes_nothing(api, client, app):
+    email = api.new_email()
+    assert (await api.register(email=email)).status_code == 201
+    before, outbox = await _user_count(app), await _outbox_count(app)
+    response = await api.register(email=email.upper())
+    assert response.status_code == 409
+    assert response.json()["detail"] == "An account with this email already exists."
+    assert (await _user_count(app), await _outbox_count(app)) == (before, outbox)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"email": "not-an-email"}, "email", "valid email"),
+        ({"password": "short"}, "password", "at least 8 characters"),
+        ({"password": "x" * 129}, "password", "at most 128 characters"),
+        ({"password": "iloveyou"}, "password", "too common"),
+        ({"password": "Password1"}, "password", "too common"),
+        ({"first_name": ""}, "first_name", "at least 1 character"),
+        ({"first_name": "   "}, "first_name", "must not be blank"),
+        ({"last_name": "x" * 101}, "last_name", "at most 100 characters"),
+        ({"favorite_genres": ["Cartoons"]}, "favorite_genres", "unknown genre"),
+        ({"role": "admin"}, "role", "Extra inputs are not permitted"),
+    ],
+    ids=[
+        "bad-email",
+        "short-password",
+        "long-password",
+        "common-password",
+        "common-password-case",
+        "empty-name",
+        "blank-name",
+        "long-name",
+        "unknown-genre",
+        "extra-field",
+    ],
+)
+async def test_bad_registration_input_is_422_with_a_field_message(
+    api, client, app, overrides, field, message
+):
+    before = await _user_count(app)
+    response = await api.register(**overrides)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert any(e["field"].startswith(field) and message in e["message"] for e in errors), errors
+    assert await _user_count(app) == before
+
+
+async def test_malformed_json_is_422(client, app):
+    before = await _user_count(app)
+    response = await client.post(
+        "/auth/register", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert await _user_count(app) == before
+
+
+async def test_oversized_body_is_413(api, client, app):
+    before = await _user_count(app)
+    response = await api.register(first_name="x" * 2_000_000)
+    assert response.status_code == 413
+    assert await _user_count(app) == before
+
+
+async def test_login_issues_a_short_lived_access_token_and_an_opaque_refresh_token(
+    api, client, auth_settings
+):
+    user = await api.registered_user()
+    header = jwt.get_unverified_header(user["access_token"])
+    claims = jwt.decode(user["access_token"], options={"verify_signature": False})
+    assert header["alg"] == "EdDSA" and header["kid"]
+    assert claims["sub"] == user["id"]
+    assert claims["typ"] == "access"
+    assert claims["role"] == "user"
+    assert (claims["iss"], claims["aud"]) == (auth_settings.jwt_issuer, auth_settings.jwt_audience)
+    assert claims["exp"] - claims["iat"] == 900
+    assert user["expires_in"] == 900 and user["token_type"] == "bearer"
+    assert user["refresh_token"].count(".") == 0  # opaque, not a JWT
+
+
+async def test_refresh_tokens_are_stored_hashed(api, client, app):
+    user = await api.registered_user()
+    async with app.state.db.transaction() as session:
+        hashes = (await session.execute(select(RefreshToken.token_hash))).scalars().all()
+    assert hashlib.sha256(user["refresh_token"].encode()).digest() in hashes
+    assert all(user["refresh_token"].encode() not in h for h in hashes)
+
+
+async def test_wrong_password_and_unknown_email_are_the_same_401(api, client):
+    user = await api.registered_user()
+    wrong = await api.login(user["email"], "not the password")
+    unknown = await api.login(api.new_email())
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_me_with_the_access_token(api, client):
+    user = await api.registered_user()
+    response = await client.get("/auth/me", headers=user["headers"])
+    assert response.status_code == 200
+    assert response.json()["id"] == user["id"]
+
+
+async def test_refresh_token_used_as_bearer_is_401(api, client):
+    user = await api.registered_user()
+    response = await client.get(
+        "/auth/me", headers={"Authorization": f"Bearer {user['refresh_token']}"}
+    )
+    assert response.status_code == 401
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+async def test_forged_tokens_are_401(api, client, auth_settings):
+    user = await api.registered_user()
+    claims = jwt.decode(user["access_token"], options={"verify_signature": False})
+    claims["role"] = "admin"
+    kid = jwt.get_unverified_header(user["access_token"])["kid"]
+    body = _b64(json.dumps(claims).encode())
+    none = f"{_b64(json.dumps({'alg': 'none', 'kid': kid}).encode())}.{body}."
+    jwks = auth_settings.jwt_public_keys.read_text()
+    head = _b64(json.dumps({"alg": "HS256", "kid": kid}).encode())
+    signature = hmac.new(jwks.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    hs256 = f"{head}.{body}.{_b64(signature)}"
+    for token in (none, hs256, user["access_token"][:-4] + "AAAA"):
+        response = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, token
+
+
+async def test_refresh_rotates_the_pair(api, client):
+    user = await api.registered_user()
+    response = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert response.status_code == 200
+    pair = response.json()
+    assert pair["refresh_token"] != user["refresh_token"]
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert me.status_code == 200
+
+
+async def test_reusing_a_spent_refresh_token_revokes_the_whole_family(api, client):
+    user = await api.registered_user()
+    first = (
+        await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    ).json()
+    reuse = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert reuse.status_code == 401
+    assert "revoked" in reuse.json()["detail"]
+    # The legitimate holder's newer token died with the family.
+    later = await client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert later.status_code == 401
+
+
+async def test_other_sessions_survive_a_family_revocation(api, client):
+    user = await api.registered_user()
+    other = (await api.login(user["email"])).json()
+    await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    response = await client.post("/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    assert response.status_code == 200
+
+
+async def test_logout_revokes_the_refresh_token(api, client):
+    user = await api.registered_user()
+    response = await client.post("/auth/logout", json={"refresh_token": user["refresh_token"]})
+    assert response.status_code == 204
+    refreshed = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert refreshed.status_code == 401
+
+
+async def test_unknown_refresh_token_is_401(client):
+    response = await client.post("/auth/refresh", json={"refresh_token": "nope"})
+    assert response.status_code == 401
+
+
+async def test_expired_refresh_token_is_401(api, client, app):
+    user = await api.registered_user()
+    async with app.state.db.transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE refresh_token SET expires_at = now() - interval '1 second'"
+                " WHERE user_id = :u"
+            ),
+            {"u": user["id"]},
+        )
+    response = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert response.status_code == 401
+
+
+async def test_patch_me_changes_names_and_genres(api, client):
+    user = await api.registered_user()
+    response = await client.patch(
+        "/auth/me",
+        json={"first_name": "Grace", "favorite_genres": ["comedy", "Film-Noir"]},
+        headers=user["headers"],
+    )
+    assert response.status_code == 200
+    assert response.json()["first_name"] == "Grace"
+    assert response.json()["last_name"] == "Lovelace"
+    assert response.json()["favorite_genres"] == ["Comedy", "Film-Noir"]
+
+
+async def test_patch_me_rejects_bad_input_and_unknown_fields(api, client):
+    user = await api.registered_user()
+    for body in ({"first_name": ""}, {"email": "x@example.com"}, {"favorite_genres": ["Nope"]}):
+        response = await client.patch("/auth/me", json=body, headers=user["headers"])
+        assert response.status_code == 422, body
+
+
+async def test_delete_me_removes_the_account_and_its_tokens(api, client, app):
+    user = await api.registered_user()
+    assert (await client.delete("/auth/me", headers=user["headers"])).status_code == 204
+    assert (await client.get("/auth/me", headers=user["headers"])).status_code == 401
+    assert (await api.login(user["email"])).status_code == 401
+    refreshed = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    assert refreshed.status_code == 401
+    async with app.state.db.transaction() as session:
+        left = await session.execute(
+            select(func.count()).select_from(RefreshToken).where(RefreshToken.user_id == user["id"])
+        )
+        assert left.scalar_one() == 0
+
+
+async def test_email_can_be_registered_again_after_deletion(api, client):
+    user = await api.registered_user()
+    await client.delete("/auth/me", headers=user["headers"])
+    assert (await api.register(email=user["email"])).status_code == 201
+
+
+async def test_jwks_endpoint_serves_the_public_keys(client, auth_settings):
+    response = await client.get("/auth/.well-known/jwks.json")
+    assert response.status_code == 200
+    keys = response.json()["keys"]
+    assert keys and all("d" not in k for k in keys)
+
+
+async def test_eleventh_failed_login_within_the_window_is_429(api, client):
+    user = await api.registered_user()
+    statuses = [(await api.login(user["email"], "wrong password!")).status_code for _ in range(10)]
+    assert statuses == [401] * 10
+    blocked = await api.login(user["email"], "wrong password!")
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["Retry-After"]) <= 900
+    # Even the right password waits for the window to end.
+    assert (await api.login(user["email"])).status_code == 429
+
+
+async def test_throttling_is_per_account(api, client):
+    user, other = await api.registered_user(), await api.registered_user()
+    for _ in range(11):
+        await api.login(user["email"], "wrong password!")
+    assert (await api.login(other["email"])).status_code == 200
+
+
+async def test_login_fails_closed_when_redis_is_unreachable(auth_settings, tcp_proxy, api_for):
+    proxy = tcp_proxy(auth_settings.redis_url, 6379)
+    settings = auth_settings.model_copy(update={"redis_url": proxy.url(auth_settings.redis_url)})
+    application = create_app(settings)
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://auth") as c:
+        api = api_for(c)
+        user = await api.registered_user()
+        proxy.cut()
+        response = await api.login(user["email"])
+        assert response.status_code == 503
+        assert "Retry-After" in response.headers
+        # Everything not security-related keeps working.
+        assert (await c.get("/auth/me", headers=user["headers"])).status_code == 200
+        proxy.restore()
+        await asyncio.sleep(0.2)
+        assert (await api.login(user["email"])).status_code == 200
+    await application.state.db.dispose()
+    await application.state.redis.aclose()
+
+
+async def test_expired_access_token_is_401(api, client, auth_settings):
+    user = await api.registered_user()
+    signer = client._transport.app.state.account_service.signer
+    claims = jwt.decode(user["access_token"], options={"verify_signature": False})
+    claims["exp"] = int(time.time()) - 30
+    token = jwt.encode(claims, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})
+    assert (
+        await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401

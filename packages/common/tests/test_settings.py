@@ -1,0 +1,38 @@
+"""Shared settings keep their MOVIEREC_* names in every service; own settings get the prefix."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from movierec_common.settings import ServiceSettings, database_url_on, to_asyncpg_url
+
+
+class DemoServiceSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MOVIEREC_DEMO_", extra="ignore")
+
+    service: str = "demo"
+    page_size: int = 5
+
+
+def test_shared_names_are_not_shadowed_by_the_service_prefix(monkeypatch):
+    monkeypatch.setenv("MOVIEREC_EVENTS_EXCHANGE", "ex.shared")
+    monkeypatch.setenv("MOVIEREC_POSTGRES_URL", "postgresql://u@db:5433")
+    monkeypatch.setenv("MOVIEREC_DEMO_PAGE_SIZE", "9")
+    settings = DemoServiceSettings()
+    assert settings.events_exchange == "ex.shared"
+    assert settings.page_size == 9
+    assert settings.resolved_database_url == "postgresql://u@db:5433/movierec_demo"
+
+
+def test_service_database_url_override(monkeypatch):
+    monkeypatch.setenv("MOVIEREC_DEMO_DATABASE_URL", "postgresql://u@db/other")
+    assert DemoServiceSettings().resolved_database_url == "postgresql://u@db/other"
+
+
+def test_settings_accept_field_names_in_code():
+    assert DemoServiceSettings(events_exchange="x").events_exchange == "x"
+
+
+def test_url_helpers():
+    assert database_url_on("postgresql://p@h:1/old?x=1", "new") == "postgresql://p@h:1/new?x=1"
+    assert to_asyncpg_url("postgresql://h/db") == "postgresql+asyncpg://h/db"
