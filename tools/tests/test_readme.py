@@ -1,0 +1,69 @@
+"""README walkthroughs run verbatim against real processes (README must stay true)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from pathlib import Path
+
+import pytest_asyncio
+
+import movierec_auth
+from movierec_common.keys import generate_keypair
+from movierec_common.migrations import create_and_migrate, locate_migrations
+from movierec_common.testkit.processes import ServiceProcess
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_block(name: str) -> str:
+    """The sh block that follows ``<!-- readme-test: NAME -->`` in README.md."""
+    match = re.search(
+        rf"<!-- readme-test: {name} -->\s*```sh\n(.*?)```", README.read_text(), re.DOTALL
+    )
+    assert match, f"README has no readme-test block {name!r}"
+    return match.group(1)
+
+
+async def run_sh(script: str, *, env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        "bash",
+        "-euo",
+        "pipefail",
+        "-c",
+        script,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode, out.decode()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def auth_service(test_run, tmp_path):
+    generate_keypair(tmp_path / "signing.pem", tmp_path / "jwks.json")
+    url = test_run.database_url("readme_auth")
+    test_run.databases.append(test_run.database_name("readme_auth"))
+    await create_and_migrate(locate_migrations(movierec_auth.__file__), url)
+    env = {
+        **os.environ,
+        "MOVIEREC_AUTH_DATABASE_URL": url,
+        "MOVIEREC_EVENTS_EXCHANGE": test_run.events_exchange,
+        "MOVIEREC_NAMESPACE": test_run.namespace,
+        "MOVIEREC_AUTH_SIGNING_KEY": str(tmp_path / "signing.pem"),
+        "MOVIEREC_JWT_PUBLIC_KEYS": str(tmp_path / "jwks.json"),
+    }
+    process = await ServiceProcess.api("auth", env=env).start()
+    yield process
+    await process.stop()
+
+
+async def test_readme_auth_walkthrough_runs_verbatim(auth_service, tmp_path):
+    env = {**os.environ, "AUTH": auth_service.base_url}
+    code, out = await run_sh(readme_block("auth"), env=env, cwd=tmp_path)
+    assert code == 0, out
+    assert '"first_name":"Ada"' in out
+    assert out.strip().endswith("204")
