@@ -9,7 +9,7 @@ import click
 
 from movierec_common.events.schema import write_schemas
 from movierec_common.keys import generate_keypair
-from movierec_tools.bench import KERNEL_CASES, run_bench
+from movierec_tools.bench import CASES, run_bench
 
 
 @click.group(help="movierec: run, seed, inspect and benchmark the platform.")
@@ -24,7 +24,7 @@ def cli() -> None:
     "--case",
     "cases",
     multiple=True,
-    type=click.Choice(sorted(KERNEL_CASES)),
+    type=click.Choice(sorted(CASES)),
     help="Cases to run (repeatable); default: all.",
 )
 @click.option(
@@ -42,7 +42,7 @@ def bench(
         raise click.BadParameter("must be between 1 and 512", param_hint="--connections")
     output = asyncio.run(
         run_bench(
-            cases=list(cases) or list(KERNEL_CASES),
+            cases=list(cases) or list(CASES),
             duration=duration,
             connections=connections,
             max_requests=max_requests,

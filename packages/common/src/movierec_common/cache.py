@@ -8,8 +8,10 @@ revocation) uses :class:`FailClosedCounter`, which raises instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -43,7 +45,13 @@ def create_redis(url: str, *, timeout: float = 0.5, max_connections: int = 64) -
 
 
 class Cache:
-    """JSON get-or-set cache with TTL + jitter, single-flight and fail-open behaviour."""
+    """JSON get-or-set cache with TTL + jitter, single-flight and fail-open behaviour.
+
+    With ``local_ttl > 0`` a small in-process layer sits in front of Redis (values kept as
+    serialized bytes, so hot reads skip both Redis and re-serialization). Invalidations are
+    published on a Redis channel and every process running :meth:`listen` drops its local
+    copies at once; if that channel is down, local copies still expire after ``local_ttl``.
+    """
 
     def __init__(
         self,
@@ -54,6 +62,8 @@ class Cache:
         ttl: float = 300.0,
         jitter: float = 0.1,
         breaker_seconds: float = 1.0,
+        local_ttl: float = 0.0,
+        local_max_entries: int = 20_000,
     ) -> None:
         self.client = client
         self.prefix = prefix
@@ -61,12 +71,19 @@ class Cache:
         self.ttl = ttl
         self.jitter = jitter
         self.breaker_seconds = breaker_seconds
-        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self.local_ttl = local_ttl
+        self.local_max_entries = local_max_entries
+        self._local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[bytes]] = {}
         self._down_until = 0.0
         self.hits = 0
         self.misses = 0
         self.loads = 0
         self.errors = 0
+
+    @property
+    def channel(self) -> str:
+        return f"{self.prefix}:invalidate"
 
     def key(self, *parts: object) -> str:
         return ":".join([self.prefix, *(str(p) for p in parts)])
@@ -81,7 +98,59 @@ class Cache:
         CACHE_REQUESTS.labels(self.name, "error").inc()
         log.warning("cache_unavailable", cache=self.name, error=repr(exc))
 
-    async def get(self, key: str) -> Any | None:
+    # -- the local layer ---------------------------------------------------------------
+
+    def _local_get(self, key: str) -> bytes | None:
+        if not self.local_ttl:
+            return None
+        entry = self._local.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._local.pop(key, None)
+            return None
+        return entry[1]
+
+    def _local_set(self, key: str, raw: bytes) -> None:
+        if not self.local_ttl:
+            return
+        self._local[key] = (time.monotonic() + self.local_ttl, raw)
+        self._local.move_to_end(key)
+        while len(self._local) > self.local_max_entries:
+            self._local.popitem(last=False)
+
+    def forget_local(self, *keys: str) -> None:
+        for key in keys:
+            self._local.pop(key, None)
+
+    async def listen(self, stop: asyncio.Event | None = None) -> None:
+        """Drop local copies when any process invalidates them (run as a background task)."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            pubsub = self.client.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                while not stop.is_set():
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message and message.get("type") == "message":
+                        self.forget_local(*orjson.loads(message["data"]))
+            except (RedisError, OSError) as exc:
+                # Missed invalidations are bounded by local_ttl; start clean after an outage.
+                self._local.clear()
+                log.warning("cache_listener_reconnecting", cache=self.name, error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    # -- reads and writes ----------------------------------------------------------------
+
+    async def get_raw(self, key: str) -> bytes | None:
+        """The cached JSON bytes of ``key`` (None on a miss or while Redis is down)."""
+        local = self._local_get(key)
+        if local is not None:
+            return local
         if not self._available():
             return None
         try:
@@ -89,24 +158,50 @@ class Cache:
         except (RedisError, OSError) as exc:
             self._trip(exc)
             return None
+        if raw is not None:
+            self._local_set(key, raw)
+        return raw
+
+    async def get(self, key: str) -> Any | None:
+        raw = await self.get_raw(key)
         return None if raw is None else orjson.loads(raw)
 
-    async def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+    async def set_raw(self, key: str, raw: bytes, ttl: float | None = None) -> None:
+        self._local_set(key, raw)
         if not self._available():
             return
         ttl = ttl or self.ttl
         expires = max(1, int(ttl * (1 + random.uniform(-self.jitter, self.jitter))))
         try:
-            await self.client.set(key, orjson.dumps(value), ex=expires)
+            await self.client.set(key, raw, ex=expires)
         except (RedisError, OSError) as exc:
             self._trip(exc)
 
+    async def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+        await self.set_raw(key, orjson.dumps(value), ttl)
+
+    async def _publish(self, keys: tuple[str, ...]) -> None:
+        # Writers (APIs, consumers, workers) publish even without a local layer of their own:
+        # the readers holding local copies are other processes.
+        await self.client.publish(self.channel, orjson.dumps(list(keys)))
+
     async def delete(self, *keys: str) -> None:
-        """Invalidate ``keys``; call after the commit that changed the source."""
+        """Invalidate ``keys`` everywhere; call after the commit that changed the source."""
         if not keys:
             return
+        self.forget_local(*keys)
         try:
             await self.client.delete(*keys)
+            await self._publish(keys)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def incr(self, key: str) -> None:
+        """Bump a generation counter (invalidates every key built with the old value)."""
+        self.forget_local(key)
+        try:
+            await self.client.incr(key)
+            await self._publish((key,))
         except (RedisError, OSError) as exc:
             self._trip(exc)
 
@@ -123,35 +218,41 @@ class Cache:
                 await self.client.delete(*batch)
         except (RedisError, OSError) as exc:
             self._trip(exc)
+        self._local.clear()
 
-    async def get_or_set(
-        self, key: str, loader: Callable[[], Awaitable[T]], ttl: float | None = None
-    ) -> T:
-        """Return the cached value of ``key``, or load, store and return it.
+    async def get_or_set_raw(
+        self, key: str, loader: Callable[[], Awaitable[Any]], ttl: float | None = None
+    ) -> bytes:
+        """The cached JSON bytes of ``key``, or load, serialize, store and return them.
 
         Concurrent calls for one key in this process share one Redis read and at most one
         load (single-flight); the callers that joined count as hits.
         """
+        local = self._local_get(key)
+        if local is not None:
+            self.hits += 1
+            CACHE_REQUESTS.labels(self.name, "hit").inc()
+            return local
         pending = self._inflight.get(key)
         if pending is not None:
             self.hits += 1
             CACHE_REQUESTS.labels(self.name, "hit").inc()
             return await asyncio.shield(pending)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            value = await self.get(key)
-            if value is not None:
+            raw = await self.get_raw(key)
+            if raw is not None:
                 self.hits += 1
                 CACHE_REQUESTS.labels(self.name, "hit").inc()
             else:
                 self.misses += 1
                 self.loads += 1
                 CACHE_REQUESTS.labels(self.name, "miss").inc()
-                value = await loader()
-                await self.set(key, value, ttl)
-            future.set_result(value)
-            return value
+                raw = orjson.dumps(await loader())
+                await self.set_raw(key, raw, ttl)
+            future.set_result(raw)
+            return raw
         except BaseException as exc:
             future.set_exception(exc)
             # Nobody may be waiting; mark the exception retrieved to avoid a warning.
@@ -159,6 +260,12 @@ class Cache:
             raise
         finally:
             del self._inflight[key]
+
+    async def get_or_set(
+        self, key: str, loader: Callable[[], Awaitable[T]], ttl: float | None = None
+    ) -> T:
+        """Like :meth:`get_or_set_raw`, decoded."""
+        return orjson.loads(await self.get_or_set_raw(key, loader, ttl))
 
     @property
     def hit_ratio(self) -> float:

@@ -64,6 +64,21 @@ async def run_after_commit(session: AsyncSession) -> None:
             log.warning("after_commit_callback_failed", exc_info=True)
 
 
+def _used(session: AsyncSession) -> bool:
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
+async def _discard(session: AsyncSession) -> None:
+    if _used(session):
+        await session.rollback()
+    await _close(session)
+
+
+async def _close(session: AsyncSession) -> None:
+    if session.in_transaction() or session.identity_map:
+        await session.close()
+
+
 class Database:
     """Engine + session factory of one service database."""
 
@@ -97,23 +112,27 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block exits normally, else rolls back.
 
-        Used by workers, consumers and CLIs; request handlers get the same behaviour
-        from :meth:`session_dependency`.
+        Used by requests (via ``SessionDep``), workers, consumers and CLIs. A session that
+        never touched the database costs nothing at the end: no commit, no close round trip
+        (a request answered from the cache stays cheap).
         """
-        async with self.sessionmaker() as session:
-            try:
-                yield session
+        session = self.sessionmaker()
+        try:
+            yield session
+            if _used(session):
                 await session.commit()
-            except ProblemError as exc:
-                if not exc.keep_changes:
-                    await session.rollback()
-                    raise
-                await session.commit()
-                await run_after_commit(session)
+        except ProblemError as exc:
+            if not exc.keep_changes:
+                await _discard(session)
                 raise
-            except BaseException:
-                await session.rollback()
-                raise
+            await session.commit()
+            await _close(session)
+            await run_after_commit(session)
+            raise
+        except BaseException:
+            await _discard(session)
+            raise
+        await _close(session)
         await run_after_commit(session)
 
     async def session_dependency(self) -> AsyncIterator[AsyncSession]:

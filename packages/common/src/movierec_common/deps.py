@@ -20,7 +20,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_redis(request: Request) -> redis.Redis:
+# Dependencies are async on purpose: FastAPI runs plain `def` dependencies in a thread pool,
+# which costs more than the work they do.
+async def get_redis(request: Request) -> redis.Redis:
     return request.app.state.redis
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextvars import ContextVar
+from typing import Any
 
 import structlog
 
 _configured = False
+
+#: The current request's id (set by the web middleware); added to every log line and used
+#: as the correlation id of the events a request records.
+REQUEST_ID: ContextVar[str | None] = ContextVar("movierec_request_id", default=None)
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
@@ -15,6 +21,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     global _configured  # noqa: PLW0603 - process-wide, idempotent configuration
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
@@ -49,6 +56,13 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         # uvicorn's access log duplicates our request log line.
         logging.getLogger("uvicorn.access").disabled = True
         _configured = True
+
+
+def _add_request_id(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -23,7 +23,6 @@ from typing import Any
 import aio_pika
 import asyncpg
 import orjson
-import structlog
 from celery import Celery
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import insert, select, text
@@ -33,7 +32,7 @@ from movierec_common.amqp import connect, declare_events_exchange
 from movierec_common.events import Event, make_event
 from movierec_common.events.contracts import Payload
 from movierec_common.kernel_tables import aggregate_version_seq, outbox_table
-from movierec_common.logging import get_logger
+from movierec_common.logging import REQUEST_ID, get_logger
 from movierec_common.settings import to_plain_url
 
 log = get_logger(__name__)
@@ -139,7 +138,7 @@ async def next_aggregate_version(session: AsyncSession) -> int:
 
 def current_request_id() -> str | None:
     """The request id bound by the web middleware (used as the events' correlation id)."""
-    return structlog.contextvars.get_contextvars().get("request_id")
+    return REQUEST_ID.get()
 
 
 @dataclass(frozen=True)

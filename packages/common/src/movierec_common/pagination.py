@@ -18,7 +18,7 @@ class PageParams(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–100).")
     ] = DEFAULT_LIMIT,

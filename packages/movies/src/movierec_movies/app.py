@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from movierec_common.celery_app import create_celery
 from movierec_common.web import create_service_app
 from movierec_movies import __version__
-from movierec_movies.config import get_settings
+from movierec_movies.catalog.endpoints import router
+from movierec_movies.config import Settings, get_settings
+from movierec_movies.runtime import catalog_for
 
 
-def create_app() -> FastAPI:
-    return create_service_app(
-        get_settings(),
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        listener = asyncio.create_task(app.state.catalog.cache.listen(stop))
+        yield
+        stop.set()
+        await listener
+
+    app = create_service_app(
+        settings,
         title="movierec movies",
         version=__version__,
         prefix="movies",
-        routers=[],
+        routers=[router],
+        description="The catalog: search, filters, sorting; admin writes and imports.",
+        lifespan=lifespan,
     )
+    app.state.catalog = catalog_for(settings, app.state.redis)
+    app.state.celery = create_celery(settings)
+    return app

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PROBLEM = {"content": {"application/problem+json": {}}}
 
 
-def get_service(request: Request) -> AccountService:
+async def get_service(request: Request) -> AccountService:
     return request.app.state.account_service
 
 
