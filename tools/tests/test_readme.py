@@ -12,7 +12,7 @@ import pytest_asyncio
 import movierec_auth
 from movierec_common.keys import generate_keypair
 from movierec_common.migrations import create_and_migrate, locate_migrations
-from movierec_common.testkit.processes import ServiceProcess
+from movierec_common.testkit.processes import ServiceProcess, console_script
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -67,3 +67,35 @@ async def test_readme_auth_walkthrough_runs_verbatim(auth_service, tmp_path):
     assert code == 0, out
     assert '"first_name":"Ada"' in out
     assert out.strip().endswith("204")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def movies_service(test_run, shared_data_dir):
+    url = test_run.database_url("readme_movies")
+    test_run.databases.append(test_run.database_name("readme_movies"))
+    env = {
+        **os.environ,
+        "MOVIEREC_MOVIES_DATABASE_URL": url,
+        "MOVIEREC_EVENTS_EXCHANGE": test_run.events_exchange,
+        "MOVIEREC_NAMESPACE": test_run.namespace,
+    }
+    for args in (["migrate"], ["import", "--data", str(shared_data_dir)]):
+        proc = await asyncio.create_subprocess_exec(
+            console_script("movierec-movies"),
+            *args,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert await proc.wait() == 0
+    process = await ServiceProcess.api("movies", env=env).start()
+    yield process
+    await process.stop()
+
+
+async def test_readme_movies_examples_run_verbatim(movies_service, tmp_path):
+    env = {**os.environ, "MOVIES": movies_service.base_url}
+    code, out = await run_sh(readme_block("movies"), env=env, cwd=tmp_path)
+    assert code == 0, out
+    assert out.count('"title":"The Godfather"') >= 3  # q, typo q, and the record itself
+    assert '"Comedy"' in out

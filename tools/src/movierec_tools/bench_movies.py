@@ -69,7 +69,33 @@ async def movies_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
         api = await ServiceProcess.api("movies", env=env).start()
         try:
             await wait_http(f"{api.base_url}/readyz")
-            ids = list(range(1, 400))
+            ids = [
+                1,
+                2,
+                3,
+                5,
+                6,
+                10,
+                32,
+                47,
+                50,
+                110,
+                150,
+                260,
+                296,
+                318,
+                356,
+                480,
+                527,
+                589,
+                593,
+                858,
+                1196,
+                1198,
+                1210,
+                2571,
+                2959,
+            ]
             results = []
             hits0, misses0 = await cache_counts(api.base_url, "movies")
             result = await bench.http_case(

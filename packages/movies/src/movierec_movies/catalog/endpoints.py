@@ -15,7 +15,7 @@ from movierec_common.deps import AdminUser, SessionDep
 from movierec_common.errors import ProblemError
 from movierec_common.genres import Genre
 from movierec_common.outbox import record, task_message
-from movierec_common.pagination import Page, PageParamsDep
+from movierec_common.pagination import MAX_LIMIT, Page, PageParams, PageParamsDep
 from movierec_movies.catalog import imports
 from movierec_movies.catalog.exceptions import ImportJobNotFoundError, ImportSourceError
 from movierec_movies.catalog.repository import Filters
@@ -48,9 +48,7 @@ ServiceDep = Annotated[CatalogService, Depends(get_service)]
 
 @router.get("", summary="Search, filter and sort the catalog", response_model=Page[MovieSummary])
 async def list_movies(
-    session: SessionDep,
-    service: ServiceDep,
-    page: PageParamsDep,
+    request: Request,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Full-text over title, description, people; typos ok."),
@@ -65,6 +63,8 @@ async def list_movies(
     sort: Annotated[
         Sort | None, Query(description="Default: relevance with q, else popularity.")
     ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–100).")] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")] = 0,
 ) -> Response:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise ProblemError(
@@ -79,8 +79,15 @@ async def list_movies(
         actor=actor,
         director=director,
     )
+    # A hot cached read: state is read directly (each dependency costs per request) and the
+    # database is opened only on a cache miss.
+    service: CatalogService = request.app.state.catalog
     body = await service.search(
-        session, filters=filters, genres=list(dict.fromkeys(genre or [])), sort=sort, page=page
+        request.app.state.db,
+        filters=filters,
+        genres=list(dict.fromkeys(genre or [])),
+        sort=sort,
+        page=PageParams(limit=limit, offset=offset),
     )
     # Cached JSON goes out as it is: no decode/validate/encode round trip on the hot path.
     return Response(body, media_type="application/json")

@@ -81,7 +81,7 @@ class CatalogService:
 
     async def search(
         self,
-        session: AsyncSession,
+        database: Database,
         *,
         filters: Filters,
         genres: list[str],
@@ -108,17 +108,18 @@ class CatalogService:
         generation = await self._list_generation()
 
         async def load() -> dict[str, Any]:
-            ids = await repository.genre_ids(session, genres) if genres else []
-            if len(ids) != len(genres):
-                return Page[MovieSummary].of([], total=0, params=page).model_dump(mode="json")
-            rows, total = await repository.search_movies(
-                session,
-                Filters(**{**filters.__dict__, "genre_ids": tuple(ids)}),
-                effective,
-                limit=page.limit,
-                offset=page.offset,
-            )
-            items = await self._summaries(session, rows)
+            async with database.transaction() as session:
+                ids = await repository.genre_ids(session, genres) if genres else []
+                if len(ids) != len(genres):
+                    return Page[MovieSummary].of([], total=0, params=page).model_dump(mode="json")
+                rows, total = await repository.search_movies(
+                    session,
+                    Filters(**{**filters.__dict__, "genre_ids": tuple(ids)}),
+                    effective,
+                    limit=page.limit,
+                    offset=page.offset,
+                )
+                items = await self._summaries(session, rows)
             return Page.of(items, total=total, params=page).model_dump(mode="json")
 
         return await self.cache.get_or_set_raw(
