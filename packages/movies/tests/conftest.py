@@ -68,9 +68,9 @@ def movies_env(movies_settings) -> dict[str, str]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def app(movies_settings):
     application = create_app(movies_settings)
-    yield application
-    await application.state.db.dispose()
-    await application.state.redis.aclose()
+    # Run the lifespan as a server would: it starts the cache invalidation listener.
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @pytest_asyncio.fixture(loop_scope="session")

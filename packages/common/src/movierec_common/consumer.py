@@ -34,6 +34,7 @@ from movierec_common.db import Database
 from movierec_common.events import Event, parse_event
 from movierec_common.kernel_tables import aggregate_version_table, inbox_table, tombstone_table
 from movierec_common.logging import get_logger
+from movierec_common.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -351,6 +352,11 @@ class EventConsumer:
 
 class _IsolateHandlersError(Exception):
     """A handler failed on the fast path; the batch is redone with savepoints."""
+
+
+def consumer_queue_name(settings: ServiceSettings) -> str:
+    """The durable queue of a service's consumer: ``<namespace>.<service>.events``."""
+    return f"{settings.namespace}.{settings.service}.events"
 
 
 def _entity_refs(event: Event) -> set[tuple[str, str]]:

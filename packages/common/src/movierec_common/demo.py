@@ -8,7 +8,11 @@
 
 from __future__ import annotations
 
+import csv
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 DEMO_NAMESPACE = uuid.UUID("6d6f7669-6572-6563-8000-64656d6f7573")
@@ -52,3 +56,39 @@ def default_imdb_file(data_dir: Path) -> Path | None:
     """``<data>/../imdb-top-1000/imdb_top_1000.csv`` when it exists."""
     path = data_dir.parent / "imdb-top-1000" / "imdb_top_1000.csv"
     return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class DemoRating:
+    """One row of MovieLens ratings.csv, in the demo-data contract's terms."""
+
+    movielens_user_id: int
+    user_id: uuid.UUID
+    movie_id: int
+    score: float
+    rated_at: datetime
+
+
+def read_ratings(path: Path, problems: list[str]) -> Iterator[DemoRating]:
+    """Rows of ratings.csv; malformed ones are described in ``problems`` and skipped."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        expected = ["userId", "movieId", "rating", "timestamp"]
+        if header is None or header[:4] != expected:
+            raise ValueError(f"{path}: expected columns {','.join(expected)}, got {header}")
+        for line_no, row in enumerate(reader, start=2):
+            try:
+                user, movie, score, stamp = int(row[0]), int(row[1]), float(row[2]), int(row[3])
+                if not (0.5 <= score <= 5.0 and score * 2 == int(score * 2)) or movie <= 0:
+                    raise ValueError
+            except (ValueError, IndexError):
+                problems.append(f"{path.name}:{line_no}: malformed row {row!r}")
+                continue
+            yield DemoRating(
+                movielens_user_id=user,
+                user_id=demo_user_id(user),
+                movie_id=movie,
+                score=score,
+                rated_at=datetime.fromtimestamp(stamp, UTC),
+            )

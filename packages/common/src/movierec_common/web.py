@@ -198,6 +198,11 @@ def create_app(
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Caches with an in-process layer hear about other processes' invalidations.
+        stop = asyncio.Event()
+        listeners = [
+            asyncio.create_task(cache.listen(stop)) for cache in app.state.caches if cache.local_ttl
+        ]
         try:
             if lifespan is not None:
                 async with lifespan(app):
@@ -205,6 +210,8 @@ def create_app(
             else:
                 yield
         finally:
+            stop.set()
+            await asyncio.gather(*listeners, return_exceptions=True)
             if database is not None:
                 await database.dispose()
             if redis_client is not None:
@@ -222,6 +229,8 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.redis = redis_client
+    #: Caches whose local layers must hear invalidations (services append theirs).
+    app.state.caches = []
     install_error_handlers(app)
     problem_openapi(app)
 

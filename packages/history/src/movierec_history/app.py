@@ -6,14 +6,22 @@ from fastapi import FastAPI
 
 from movierec_common.web import create_service_app
 from movierec_history import __version__
-from movierec_history.config import get_settings
+from movierec_history.config import Settings, get_settings
+from movierec_history.runtime import service_for
+from movierec_history.watch.endpoints import router
 
 
-def create_app() -> FastAPI:
-    return create_service_app(
-        get_settings(),
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    app = create_service_app(
+        settings,
         title="movierec watch history",
         version=__version__,
         prefix="history",
-        routers=[],
+        routers=[router],
+        description="What each user watched, and when.",
     )
+    app.state.history = service_for(settings, app.state.redis)
+    app.state.caches.append(app.state.history.cache)
+    return app

@@ -1,8 +1,15 @@
-"""The Celery app of the history service."""
+"""The Celery app of the history service, with its beat schedule."""
 
 from __future__ import annotations
 
 from movierec_common.celery_app import create_celery
 from movierec_history.config import get_settings
 
-celery_app = create_celery(get_settings(), include=[])
+settings = get_settings()
+celery_app = create_celery(settings, include=["movierec_history.tasks"])
+celery_app.conf.beat_schedule = {
+    "report-backlog": {
+        "task": "movierec_history.report_backlog",
+        "schedule": settings.report_interval_seconds,
+    },
+}

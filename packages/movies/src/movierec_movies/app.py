@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from movierec_common.celery_app import create_celery
@@ -19,14 +15,6 @@ from movierec_movies.runtime import catalog_for
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        listener = asyncio.create_task(app.state.catalog.cache.listen(stop))
-        yield
-        stop.set()
-        await listener
-
     app = create_service_app(
         settings,
         title="movierec movies",
@@ -34,8 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix="movies",
         routers=[router],
         description="The catalog: search, filters, sorting; admin writes and imports.",
-        lifespan=lifespan,
     )
     app.state.catalog = catalog_for(settings, app.state.redis)
+    app.state.caches.append(app.state.catalog.cache)
     app.state.celery = create_celery(settings)
     return app

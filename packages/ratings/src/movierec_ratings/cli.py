@@ -1,11 +1,22 @@
-"""`movierec-ratings`: serve | worker | beat | relay | migrate."""
+"""`movierec-ratings`: serve | worker | beat | relay | consume | migrate | import."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from movierec_common.cache import create_redis
 from movierec_common.cli import service_cli
+from movierec_common.demo import read_ratings, resolve_data_dir
+from movierec_common.known_movies import known_movie_ids
 from movierec_common.migrations import locate_migrations
 from movierec_ratings import __version__
 from movierec_ratings.config import get_settings
+from movierec_ratings.runtime import consumer_for, database_for, service_for
 from movierec_ratings.worker import celery_app
 
 cli = service_cli(
@@ -15,7 +26,73 @@ cli = service_cli(
     app_factory="movierec_ratings.app:create_app",
     celery_app=celery_app,
     migrations_dir=locate_migrations(__file__),
+    consumer_factory=consumer_for,
 )
+
+
+@cli.command("import", help="Load MovieLens ratings.csv for the demo users (idempotent).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--batch-size", type=click.IntRange(100, 20_000), default=5000, show_default=True)
+def import_command(data_dir: Path | None, batch_size: int) -> None:
+    settings = get_settings()
+    try:
+        folder = resolve_data_dir(data_dir, os.environ.get("MOVIEREC_DATA"))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = folder / "ratings.csv"
+    if not path.is_file():
+        raise click.ClickException(f"{path} not found")
+
+    async def run() -> tuple[int, int, int, list[str]]:
+        redis_client = create_redis(settings.redis_url)
+        database = database_for(settings, pool_size=2)
+        service = service_for(settings, redis_client)
+        problems: list[str] = []
+        created = unknown = total = 0
+        try:
+            async with database.transaction() as session:
+                known = await known_movie_ids(session)
+            if not known:
+                raise click.ClickException(
+                    "no known movies yet: import the catalog and run `movierec-ratings consume`"
+                    " until the movie events are in"
+                )
+            batch: list[dict] = []
+            with tqdm(desc="ratings", unit="rating") as bar:
+                for rating in read_ratings(path, problems):
+                    total += 1
+                    if rating.movie_id not in known:
+                        unknown += 1
+                        continue
+                    batch.append(
+                        {
+                            "user_id": rating.user_id,
+                            "movie_id": rating.movie_id,
+                            "score": rating.score,
+                            "rated_at": rating.rated_at,
+                        }
+                    )
+                    if len(batch) >= batch_size:
+                        async with database.transaction() as session:
+                            created += await service.import_ratings(session, batch)
+                        bar.update(len(batch))
+                        batch = []
+                if batch:
+                    async with database.transaction() as session:
+                        created += await service.import_ratings(session, batch)
+                    bar.update(len(batch))
+        finally:
+            await database.dispose()
+            await redis_client.aclose()
+        return total, created, unknown, problems
+
+    total, created, unknown, problems = asyncio.run(run())
+    for problem in problems:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(
+        f"ratings: {total} read, {created} created, {total - created - unknown} already present,"
+        f" {unknown} for unknown movies, {len(problems)} malformed"
+    )
 
 
 def main() -> None:

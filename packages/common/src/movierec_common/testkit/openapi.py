@@ -39,7 +39,9 @@ def check_openapi(
                 label,
                 counts,
                 base_url=base_url,
-                headers=headers,
+                # Negative cases keep their generated headers: overriding them (a valid
+                # token over a deliberately missing one) would make them valid again.
+                headers=headers if mode is GenerationMode.POSITIVE else None,
                 max_examples=max_examples,
                 excluded_checks=list(excluded_checks),
             )

@@ -7,6 +7,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aio_pika
 import redis.asyncio as redis
@@ -15,7 +16,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from movierec_common.db import drop_database, ensure_database
 from movierec_common.kernel_tables import create_kernel_tables
 from movierec_common.migrations import create_and_migrate
-from movierec_common.settings import database_url_on, to_asyncpg_url
+from movierec_common.settings import ServiceSettings, database_url_on, to_asyncpg_url
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def new_run_id() -> str:
@@ -84,6 +87,36 @@ class TestRun:
         finally:
             await engine.dispose()
         return url
+
+    def settings(self, cls: type[S], database_url: str, *, jwks: Path, **extra: Any) -> S:
+        """Service settings pointing at this run's database, names and keys."""
+        return cls(
+            database_url=database_url,
+            postgres_url=self.postgres_url,
+            redis_url=self.redis_url,
+            amqp_url=self.amqp_url,
+            events_exchange=self.events_exchange,
+            namespace=self.namespace,
+            jwt_public_keys=jwks,
+            log_json=False,
+            **extra,
+        )
+
+    @staticmethod
+    def env(settings: ServiceSettings, **extra: str) -> dict[str, str]:
+        """The environment that gives a child process the same settings."""
+        return {
+            **os.environ,
+            f"MOVIEREC_{settings.service.upper()}_DATABASE_URL": str(settings.database_url),
+            "MOVIEREC_POSTGRES_URL": settings.postgres_url,
+            "MOVIEREC_REDIS_URL": settings.redis_url,
+            "MOVIEREC_AMQP_URL": settings.amqp_url,
+            "MOVIEREC_EVENTS_EXCHANGE": settings.events_exchange,
+            "MOVIEREC_NAMESPACE": settings.namespace,
+            "MOVIEREC_JWT_PUBLIC_KEYS": str(settings.jwt_public_keys),
+            "MOVIEREC_LOG_JSON": "false",
+            **extra,
+        }
 
     async def cleanup(self) -> None:
         for name in self.databases:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.consumer import EventConsumer, Handler
+from movierec_common.consumer import EventConsumer, Handler, consumer_queue_name
 from movierec_common.db import Database
 from movierec_common.events import Event, MovieRatingSummary, WatchAdded, WatchRemoved
 from movierec_movies.catalog import repository
@@ -44,6 +44,6 @@ def create_consumer(
         database=database,
         amqp_url=settings.amqp_url,
         events_exchange=settings.events_exchange,
-        queue=f"{settings.namespace}.movies.events",
+        queue=consumer_queue_name(settings),
         handlers=build_handlers(service),
     )

@@ -1,0 +1,158 @@
+"""Setting, changing, removing and listing ratings; the public summary."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+from sqlalchemy import text
+
+
+async def _events(app, user_id: uuid.UUID) -> list[dict]:
+    async with app.state.db.transaction() as session:
+        rows = await session.execute(text("SELECT body FROM outbox ORDER BY id"))
+        events = [json.loads(bytes(r[0])) for r in rows]
+    return [e for e in events if e["payload"].get("user_id") == str(user_id)]
+
+
+async def test_put_creates_then_changes(client, token, app):
+    user = uuid.uuid4()
+    headers = token(user_id=user)
+    created = await client.put("/ratings/1", json={"score": 4.5}, headers=headers)
+    assert created.status_code == 201
+    assert created.json()["score"] == 4.5
+    changed = await client.put("/ratings/1", json={"score": 3}, headers=headers)
+    assert changed.status_code == 200
+    same = await client.put("/ratings/1", json={"score": 3.0}, headers=headers)
+    assert same.status_code == 200
+    events = await _events(app, user)
+    assert [(e["type"], e["payload"]["score"], e["payload"]["previous_score"]) for e in events] == [
+        ("rating.set", 4.5, None),
+        ("rating.set", 3.0, 4.5),
+    ]
+    assert events[0]["aggregate_id"] == f"{user}:1"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"score": 0}, "greater than or equal to 0.5"),
+        ({"score": 5.5}, "less than or equal to 5"),
+        ({"score": 3.3}, "multiple of 0.5"),
+        ({"score": "five"}, "valid"),
+        ({"score": None}, "valid"),
+        ({"score": True}, "valid"),
+        ({}, "Field required"),
+        ({"score": 4, "user_id": "x"}, "Extra inputs"),
+    ],
+    ids=["zero", "5.5", "3.3", "five", "null", "bool", "missing", "extra"],
+)
+async def test_bad_scores_are_422_and_change_nothing(client, token, app, body, message):
+    user = uuid.uuid4()
+    response = await client.put("/ratings/2", json=body, headers=token(user_id=user))
+    assert response.status_code == 422
+    assert message in response.text
+    assert await _events(app, user) == []
+
+
+async def test_unknown_movie_is_404(client, token):
+    response = await client.put("/ratings/999999", json={"score": 4}, headers=token())
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Movie 999999 not found."
+
+
+async def test_missing_and_expired_tokens_are_401(client, token, signing):
+    assert (await client.put("/ratings/3", json={"score": 4})).status_code == 401
+    now = int(time.time())
+    claims = {
+        "sub": str(uuid.uuid4()),
+        "iss": "movierec-auth",
+        "aud": "movierec",
+        "iat": now - 1000,
+        "nbf": now - 1000,
+        "exp": now - 100,
+        "typ": "access",
+        "role": "user",
+    }
+    expired = jwt.encode(claims, signing["key"], algorithm="EdDSA", headers={"kid": signing["kid"]})
+    response = await client.put(
+        "/ratings/3", json={"score": 4}, headers={"Authorization": f"Bearer {expired}"}
+    )
+    assert response.status_code == 401
+
+
+async def test_delete_then_404(client, token, app):
+    user = uuid.uuid4()
+    headers = token(user_id=user)
+    await client.put("/ratings/4", json={"score": 2}, headers=headers)
+    assert (await client.delete("/ratings/4", headers=headers)).status_code == 204
+    assert (await client.delete("/ratings/4", headers=headers)).status_code == 404
+    types = [e["type"] for e in await _events(app, user)]
+    assert types == ["rating.set", "rating.removed"]
+
+
+async def test_list_sorted_by_date_or_score_and_isolated_per_user(client, token):
+    user, other = token(user_id=uuid.uuid4()), token(user_id=uuid.uuid4())
+    for movie, score in ((10, 2.0), (11, 5.0), (12, 3.5)):
+        await client.put(f"/ratings/{movie}", json={"score": score}, headers=user)
+    await client.put("/ratings/13", json={"score": 1}, headers=other)
+    by_date = (await client.get("/ratings", headers=user)).json()
+    assert [i["movie_id"] for i in by_date["items"]] == [12, 11, 10]
+    assert by_date["total"] == 3 and by_date["items"][0]["title"] == "Movie 12"
+    by_score = (await client.get("/ratings", params={"sort": "score"}, headers=user)).json()
+    assert [i["score"] for i in by_score["items"]] == [5.0, 3.5, 2.0]
+    page = (await client.get("/ratings", params={"limit": 2, "offset": 2}, headers=user)).json()
+    assert [i["movie_id"] for i in page["items"]] == [10]
+    assert [
+        i["movie_id"] for i in (await client.get("/ratings", headers=other)).json()["items"]
+    ] == [13]
+    # Someone else's rating cannot be removed: for them it does not exist.
+    assert (await client.delete("/ratings/13", headers=user)).status_code == 404
+    assert (await client.get("/ratings", headers=other)).json()["total"] == 1
+
+
+async def test_list_reflects_a_change_at_once(client, token):
+    headers = token(user_id=uuid.uuid4())
+    await client.put("/ratings/20", json={"score": 2}, headers=headers)
+    assert (await client.get("/ratings", headers=headers)).json()["items"][0]["score"] == 2.0
+    await client.put("/ratings/20", json={"score": 4}, headers=headers)
+    assert (await client.get("/ratings", headers=headers)).json()["items"][0]["score"] == 4.0
+
+
+async def test_summary_is_public_and_follows_every_change(client, token, app):
+    first, second = token(user_id=uuid.uuid4()), token(user_id=uuid.uuid4())
+    empty = (await client.get("/ratings/movies/30/summary")).json()
+    assert empty == {
+        "movie_id": 30,
+        "count": 0,
+        "average": None,
+        "histogram": {f"{s / 2:.1f}": 0 for s in range(1, 11)},
+    }
+    await client.put("/ratings/30", json={"score": 4}, headers=first)
+    await client.put("/ratings/30", json={"score": 2}, headers=second)
+    summary = (await client.get("/ratings/movies/30/summary")).json()
+    assert (summary["count"], summary["average"]) == (2, 3.0)
+    assert summary["histogram"]["4.0"] == 1 and summary["histogram"]["2.0"] == 1
+    await client.put("/ratings/30", json={"score": 5}, headers=second)
+    summary = (await client.get("/ratings/movies/30/summary")).json()
+    assert (summary["count"], summary["average"], summary["histogram"]["2.0"]) == (2, 4.5, 0)
+    await client.delete("/ratings/30", headers=first)
+    summary = (await client.get("/ratings/movies/30/summary")).json()
+    assert (summary["count"], summary["average"]) == (1, 5.0)
+    async with app.state.db.transaction() as session:
+        rows = await session.execute(
+            text("SELECT body FROM outbox WHERE routing_key = 'movie.rating_summary'")
+        )
+        last = [
+            json.loads(bytes(r[0]))
+            for r in rows
+            if json.loads(bytes(r[0]))["payload"]["movie_id"] == 30
+        ][-1]
+    assert last["payload"] == {"movie_id": 30, "count": 1, "average": 5.0}
+
+
+async def test_summary_of_an_unknown_movie_is_404(client):
+    assert (await client.get("/ratings/movies/999999/summary")).status_code == 404
