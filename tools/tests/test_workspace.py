@@ -34,7 +34,13 @@ def test_service_has_its_console_script_with_the_standard_commands(service):
 async def test_service_migrates_a_fresh_database(service, test_run):
     url = test_run.database_url(f"ws_{service}")
     test_run.databases.append(test_run.database_name(f"ws_{service}"))
-    env = {**os.environ, f"MOVIEREC_{service.upper()}_DATABASE_URL": url}
+    env = {
+        **os.environ,
+        f"MOVIEREC_{service.upper()}_DATABASE_URL": url,
+        "MOVIEREC_EVENTS_EXCHANGE": test_run.events_exchange,
+        "MOVIEREC_NAMESPACE": test_run.namespace,
+    }
+    test_run.queues.append(f"{test_run.namespace}.{service}.events")
     proc = await asyncio.create_subprocess_exec(
         _script(service),
         "migrate",

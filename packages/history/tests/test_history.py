@@ -12,12 +12,12 @@ from sqlalchemy import text
 
 from movierec_common.celery_app import create_celery
 from movierec_common.consumer import publish_raw
+from movierec_common.db import Database
 from movierec_common.events import UserDeleted, make_event
 from movierec_common.testkit import eventually
 from movierec_common.testkit.processes import console_script
+from movierec_common.userdata import user_data_consumer
 from movierec_history import tasks
-from movierec_history.runtime import database_for
-from movierec_history.watch.handlers import create_consumer
 
 
 async def _events(app, user_id: uuid.UUID) -> list[dict]:
@@ -110,8 +110,8 @@ async def test_deleted_user_is_purged_and_refused(
         await client.post("/history", json={"movie_id": movie}, headers=headers)
     settings = history_settings.model_copy(update={"namespace": f"{test_run.namespace}-purge"})
     test_run.queues.append(f"{settings.namespace}.history.events")
-    database = database_for(history_settings)
-    consumer = create_consumer(settings, database=database, celery_app=create_celery(settings))
+    database = Database.for_service(history_settings)
+    consumer = user_data_consumer(settings, database=database, celery_app=create_celery(settings))
     stop = asyncio.Event()
     running = asyncio.create_task(consumer.run(stop))
     await asyncio.sleep(0.5)

@@ -12,14 +12,14 @@ from sqlalchemy import text
 from movierec_common.amqp import declare_events_exchange
 from movierec_common.celery_app import create_celery
 from movierec_common.consumer import publish_raw
+from movierec_common.db import Database
 from movierec_common.demo import demo_user_id
 from movierec_common.events import UserDeleted, make_event
 from movierec_common.outbox import OutboxRelay
 from movierec_common.testkit import eventually
 from movierec_common.testkit.processes import console_script
+from movierec_common.userdata import user_data_consumer
 from movierec_ratings import tasks
-from movierec_ratings.rating.handlers import create_consumer
-from movierec_ratings.runtime import database_for
 
 
 async def test_deleted_user_is_purged_with_events_and_later_writes_refused(
@@ -31,8 +31,8 @@ async def test_deleted_user_is_purged_with_events_and_later_writes_refused(
         await client.put(f"/ratings/{movie}", json={"score": 4}, headers=headers)
     settings = ratings_settings.model_copy(update={"namespace": f"{test_run.namespace}-purge"})
     test_run.queues.append(f"{settings.namespace}.ratings.events")
-    database = database_for(ratings_settings)
-    consumer = create_consumer(settings, database=database, celery_app=create_celery(settings))
+    database = Database.for_service(ratings_settings)
+    consumer = user_data_consumer(settings, database=database, celery_app=create_celery(settings))
     stop = asyncio.Event()
     running = asyncio.create_task(consumer.run(stop))
     await asyncio.sleep(0.5)

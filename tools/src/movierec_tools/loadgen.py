@@ -13,6 +13,7 @@ import itertools
 import json
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
@@ -135,7 +136,9 @@ async def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base-url", required=True)
-    parser.add_argument("--requests", required=True, help="JSON list of {method,path,headers,json}")
+    parser.add_argument(
+        "--requests", required=True, help="JSON list of {method,path,headers,json}, or @FILE"
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
@@ -145,7 +148,11 @@ def main() -> None:
     result = asyncio.run(
         run(
             base_url=args.base_url,
-            requests=json.loads(args.requests),
+            requests=json.loads(
+                Path(args.requests[1:]).read_text()
+                if args.requests.startswith("@")
+                else args.requests
+            ),
             connections=args.connections,
             duration=args.duration,
             max_requests=args.max_requests,

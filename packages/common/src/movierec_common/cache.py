@@ -21,6 +21,7 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from movierec_common.logging import get_logger
+from movierec_common.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -80,6 +81,19 @@ class Cache:
         self.misses = 0
         self.loads = 0
         self.errors = 0
+
+    @classmethod
+    def for_service(cls, client: redis.Redis, settings: ServiceSettings) -> Cache:
+        """The service's cache: keys under ``<namespace>:<service>``, TTLs from its settings
+        (``cache_ttl_seconds``, ``local_cache_ttl_seconds``)."""
+        values = settings.model_dump()
+        return cls(
+            client,
+            prefix=f"{settings.namespace}:{settings.service}",
+            name=settings.service,
+            ttl=values.get("cache_ttl_seconds", 300.0),
+            local_ttl=values.get("local_cache_ttl_seconds", 0.0),
+        )
 
     @property
     def channel(self) -> str:

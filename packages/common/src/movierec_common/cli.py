@@ -80,11 +80,17 @@ def service_cli(
             timeout_graceful_shutdown=10,
         )
 
-    @group.command(help="Create the database if needed and apply all migrations.")
+    @group.command(
+        help="Create the database if needed, apply all migrations, declare the event queue."
+    )
     def migrate() -> None:
         settings = settings_factory()
         asyncio.run(create_and_migrate(migrations_dir, settings.resolved_database_url))
         click.echo(f"movierec-{service}: database migrated")
+        if consumer_factory is not None:
+            consumer = consumer_factory(settings)
+            asyncio.run(consumer.declare_queue())
+            click.echo(f"movierec-{service}: queue {consumer.queue_name} declared")
 
     @group.command(help="Publish the outbox to RabbitMQ (LISTEN/NOTIFY + sweep).")
     def relay() -> None:

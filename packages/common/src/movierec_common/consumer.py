@@ -102,6 +102,22 @@ class EventConsumer:
     def routing_keys(self) -> list[str]:
         return sorted(self.handlers)
 
+    async def declare_queue(self) -> None:
+        """Declare the durable queue and its bindings (and dead-letter queue) once.
+
+        ``movierec-<svc> migrate`` does it, so events published before the consumer's
+        first start are kept for it rather than dropped by an exchange with no queue.
+        """
+        connection = await connect(self.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            await declare_consumer_queue(
+                channel,
+                events_exchange=self.events_exchange,
+                queue=self.queue_name,
+                routing_keys=self.routing_keys,
+            )
+
     # -- the loop ----------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event | None = None) -> None:

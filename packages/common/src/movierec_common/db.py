@@ -23,7 +23,12 @@ from sqlalchemy.ext.asyncio import (
 
 from movierec_common.errors import ProblemError
 from movierec_common.logging import get_logger
-from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
+from movierec_common.settings import (
+    ServiceSettings,
+    database_url_on,
+    to_asyncpg_url,
+    to_plain_url,
+)
 
 log = get_logger(__name__)
 
@@ -107,6 +112,16 @@ class Database:
             },
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @classmethod
+    def for_service(cls, settings: ServiceSettings, *, pool_size: int | None = None) -> Database:
+        """The service's own database, sized from its settings."""
+        return cls(
+            settings.resolved_database_url,
+            pool_size=pool_size or settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            application_name=f"movierec-{settings.service}",
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

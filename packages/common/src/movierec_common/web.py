@@ -291,12 +291,7 @@ def create_service_app(
     description: str = "",
 ) -> FastAPI:
     """``create_app`` with the service's own database and Redis client from ``settings``."""
-    database = Database(
-        settings.resolved_database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        application_name=f"movierec-{settings.service}",
-    )
+    database = Database.for_service(settings)
     return create_app(
         settings=settings,
         title=title,

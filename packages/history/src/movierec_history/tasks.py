@@ -1,38 +1,24 @@
-"""Celery tasks of the ratings service."""
+"""Celery tasks of the history service: the purge of deleted users, the backlog report."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from movierec_common.cache import create_redis
-from movierec_common.db import oneoff_transaction
-from movierec_common.logging import get_logger
-from movierec_common.maintenance import report_backlog
+from movierec_common.userdata import purge as purge_entries
+from movierec_common.userdata import register_user_data_tasks
 from movierec_history.config import get_settings
 from movierec_history.runtime import service_for
 from movierec_history.worker import celery_app
-
-log = get_logger(__name__)
 
 
 async def purge(user_id: uuid.UUID) -> int:
     settings = get_settings()
     redis_client = create_redis(settings.redis_url)
     try:
-        async with oneoff_transaction(settings.resolved_database_url) as session:
-            removed = await service_for(settings, redis_client).purge_user(session, user_id)
+        return await purge_entries(settings, service_for(settings, redis_client), user_id)
     finally:
         await redis_client.aclose()
-    log.info("user_purged", user_id=str(user_id), entries=removed)
-    return removed
 
 
-@celery_app.task(name="movierec_history.purge_user")
-def purge_user(user_id: str) -> int:
-    return asyncio.run(purge(uuid.UUID(user_id)))
-
-
-@celery_app.task(name="movierec_history.report_backlog")
-def report() -> dict:
-    return asyncio.run(report_backlog(get_settings(), consumes=True))
+register_user_data_tasks(celery_app, get_settings(), purge)

@@ -13,23 +13,11 @@ from movierec_movies.config import Settings
 
 
 def database_for(settings: Settings) -> Database:
-    return Database(
-        settings.resolved_database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        application_name="movierec-movies",
-    )
+    return Database.for_service(settings)
 
 
 def catalog_for(settings: Settings, redis_client: redis.Redis) -> CatalogService:
-    cache = Cache(
-        redis_client,
-        prefix=f"{settings.namespace}:movies",
-        name="movies",
-        ttl=settings.cache_ttl_seconds,
-        local_ttl=settings.local_cache_ttl_seconds,
-    )
-    return CatalogService(settings, cache)
+    return CatalogService(settings, Cache.for_service(redis_client, settings))
 
 
 def consumer_for(settings: Settings) -> EventConsumer:

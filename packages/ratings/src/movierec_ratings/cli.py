@@ -7,16 +7,16 @@ import os
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from movierec_common.cache import create_redis
 from movierec_common.cli import service_cli
-from movierec_common.demo import read_ratings, resolve_data_dir
-from movierec_common.known_movies import known_movie_ids
+from movierec_common.db import Database
+from movierec_common.demo import resolve_data_dir
 from movierec_common.migrations import locate_migrations
+from movierec_common.userdata import DemoImportCounts, import_demo_ratings
 from movierec_ratings import __version__
 from movierec_ratings.config import get_settings
-from movierec_ratings.runtime import consumer_for, database_for, service_for
+from movierec_ratings.runtime import consumer_for, service_for
 from movierec_ratings.worker import celery_app
 
 cli = service_cli(
@@ -39,60 +39,36 @@ def import_command(data_dir: Path | None, batch_size: int) -> None:
         folder = resolve_data_dir(data_dir, os.environ.get("MOVIEREC_DATA"))
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
-    path = folder / "ratings.csv"
-    if not path.is_file():
-        raise click.ClickException(f"{path} not found")
 
-    async def run() -> tuple[int, int, int, list[str]]:
+    async def run() -> DemoImportCounts:
         redis_client = create_redis(settings.redis_url)
-        database = database_for(settings, pool_size=2)
+        database = Database.for_service(settings, pool_size=2)
         service = service_for(settings, redis_client)
-        problems: list[str] = []
-        created = unknown = total = 0
         try:
-            async with database.transaction() as session:
-                known = await known_movie_ids(session)
-            if not known:
-                raise click.ClickException(
-                    "no known movies yet: import the catalog and run `movierec-ratings consume`"
-                    " until the movie events are in"
-                )
-            batch: list[dict] = []
-            with tqdm(desc="ratings", unit="rating") as bar:
-                for rating in read_ratings(path, problems):
-                    total += 1
-                    if rating.movie_id not in known:
-                        unknown += 1
-                        continue
-                    batch.append(
-                        {
-                            "user_id": rating.user_id,
-                            "movie_id": rating.movie_id,
-                            "score": rating.score,
-                            "rated_at": rating.rated_at,
-                        }
-                    )
-                    if len(batch) >= batch_size:
-                        async with database.transaction() as session:
-                            created += await service.import_ratings(session, batch)
-                        bar.update(len(batch))
-                        batch = []
-                if batch:
-                    async with database.transaction() as session:
-                        created += await service.import_ratings(session, batch)
-                    bar.update(len(batch))
+            return await import_demo_ratings(
+                database,
+                folder,
+                to_row=lambda r: {
+                    "user_id": r.user_id,
+                    "movie_id": r.movie_id,
+                    "score": r.score,
+                    "rated_at": r.rated_at,
+                },
+                apply=service.import_ratings,
+                batch_size=batch_size,
+                label="ratings",
+            )
         finally:
             await database.dispose()
             await redis_client.aclose()
-        return total, created, unknown, problems
 
-    total, created, unknown, problems = asyncio.run(run())
-    for problem in problems:
+    try:
+        counts = asyncio.run(run())
+    except (FileNotFoundError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for problem in counts.problems:
         click.echo(f"skipped {problem}", err=True)
-    click.echo(
-        f"ratings: {total} read, {created} created, {total - created - unknown} already present,"
-        f" {unknown} for unknown movies, {len(problems)} malformed"
-    )
+    click.echo(counts.summary("ratings"))
 
 
 def main() -> None:

@@ -1,0 +1,120 @@
+"""Bench cases of the services holding users' data: PUT /ratings and POST /history."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import jwt
+
+from movierec_common.keys import generate_keypair, load_private_key
+from movierec_common.settings import CommonSettings
+from movierec_common.testkit.processes import ServiceProcess
+from movierec_common.testkit.resources import TestRun
+from movierec_tools.bench_core import Bench, Result, wait_http
+from movierec_tools.bench_movies import run_command, service_env
+
+USERS = 256
+MOVIES = 100
+
+
+def bench_tokens(keys: Path, count: int) -> list[str]:
+    """Access tokens for ``count`` fresh users, signed with the bench's own key."""
+    jwk = generate_keypair(keys / "signing.pem", keys / "jwks.json")
+    private = load_private_key(keys / "signing.pem")
+    now = int(time.time())
+    return [
+        jwt.encode(
+            {
+                "sub": str(uuid.uuid4()),
+                "iss": "movierec-auth",
+                "aud": "movierec",
+                "iat": now,
+                "nbf": now,
+                "exp": now + 3600,
+                "typ": "access",
+                "role": "user",
+            },
+            private,
+            algorithm="EdDSA",
+            headers={"kid": jwk["kid"]},
+        )
+        for _ in range(count)
+    ]
+
+
+async def userdata_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
+    run = TestRun(
+        postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
+    )
+    results = []
+    with tempfile.TemporaryDirectory() as keys_dir:
+        tokens = bench_tokens(Path(keys_dir), USERS)
+        try:
+            for service in ("ratings", "history"):
+                url = run.database_url(f"bench_{service}")
+                run.databases.append(run.database_name(f"bench_{service}"))
+                run.queues.append(f"{run.namespace}.{service}.events")
+                env = {
+                    **service_env(run, service, url),
+                    "MOVIEREC_JWT_PUBLIC_KEYS": str(Path(keys_dir) / "jwks.json"),
+                }
+                await run_command(service, ["migrate"], env)
+                conn = await asyncpg.connect(url)
+                try:
+                    await conn.execute(
+                        "INSERT INTO known_movie (movie_id, title)"
+                        " SELECT i, 'Movie ' || i FROM generate_series(1, $1) AS i",
+                        MOVIES,
+                    )
+                finally:
+                    await conn.close()
+                api = await ServiceProcess.api(service, env=env).start()
+                try:
+                    await wait_http(f"{api.base_url}/readyz")
+                    results.append(await _write_case(bench, service, api.base_url, tokens))
+                finally:
+                    await api.stop()
+        finally:
+            await run.cleanup()
+    return results
+
+
+async def _write_case(bench: Bench, service: str, base_url: str, tokens: list[str]) -> Result:
+    if service == "ratings":
+        # Each (user, movie) flips between two scores, so every request is a real change.
+        requests = [
+            {
+                "method": "PUT",
+                "path": f"/ratings/{i % USERS % MOVIES + 1}",
+                "headers": {
+                    "Authorization": f"Bearer {tokens[i % USERS]}",
+                    "Content-Type": "application/json",
+                },
+                "json": {"score": 3.0 if i < USERS else 4.0},
+            }
+            for i in range(2 * USERS)
+        ]
+        name = "ratings: PUT /ratings/{movie_id} (writes + 2 events)"
+    else:
+        requests = [
+            {
+                "method": "POST",
+                "path": "/history",
+                "headers": {
+                    "Authorization": f"Bearer {tokens[i % USERS]}",
+                    "Content-Type": "application/json",
+                },
+                "json": {"movie_id": i % MOVIES + 1},
+            }
+            for i in range(USERS)
+        ]
+        name = "history: POST /history (write + event)"
+    result = await bench.http_case(name, base_url, requests)
+    result.note = (
+        f"statuses {result.extra['statuses']}; outbox rows written in the request's transaction"
+    )
+    return result
