@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import asyncpg
 import pytest_asyncio
 
 import movierec_auth
@@ -99,3 +100,56 @@ async def test_readme_movies_examples_run_verbatim(movies_service, tmp_path):
     assert code == 0, out
     assert out.count('"title":"The Godfather"') >= 3  # q, typo q, and the record itself
     assert '"Comedy"' in out
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def userdata_services(test_run, signing):
+    processes = []
+    for service in ("history", "ratings"):
+        url = test_run.database_url(f"readme_{service}")
+        test_run.databases.append(test_run.database_name(f"readme_{service}"))
+        test_run.queues.append(f"{test_run.namespace}.{service}.events")
+        env = {
+            **os.environ,
+            f"MOVIEREC_{service.upper()}_DATABASE_URL": url,
+            "MOVIEREC_EVENTS_EXCHANGE": test_run.events_exchange,
+            "MOVIEREC_NAMESPACE": test_run.namespace,
+            "MOVIEREC_JWT_PUBLIC_KEYS": str(signing["jwks"]),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            console_script(f"movierec-{service}"),
+            "migrate",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert await proc.wait() == 0
+        conn = await asyncpg.connect(url)
+        await conn.execute(
+            "INSERT INTO known_movie (movie_id, title) VALUES"
+            " (858, 'The Godfather'), (1221, 'The Godfather: Part II')"
+        )
+        await conn.close()
+        processes.append(await ServiceProcess.api(service, env=env).start())
+    yield processes
+    for process in processes:
+        await process.stop()
+
+
+async def test_readme_history_and_ratings_walkthrough_runs_verbatim(
+    userdata_services, token, tmp_path
+):
+    history, ratings = userdata_services
+    env = {
+        **os.environ,
+        "HISTORY": history.base_url,
+        "RATINGS": ratings.base_url,
+        "ACCESS": token()["Authorization"].split()[1],
+        "OTHER": token()["Authorization"].split()[1],
+    }
+    code, out = await run_sh(readme_block("userdata"), env=env, cwd=tmp_path)
+    assert code == 0, out
+    codes = [line for line in out.splitlines() if line.strip().isdigit()]
+    assert codes == ["204", "204", "201", "200", "404", "204"]
+    assert '"average":5.0' in out
+    assert '{"items":[],"total":0' in out  # the other user's view
