@@ -1,0 +1,149 @@
+"""Interactions and item features from MovieLens-style files."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+_YEAR = re.compile(r"\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
+
+
+@dataclass
+class Interactions:
+    """Ratings as parallel arrays over dense user and item indices."""
+
+    users: np.ndarray  # int32 user index
+    items: np.ndarray  # int32 item index
+    scores: np.ndarray  # float32 (0 for a watch without a rating)
+    times: np.ndarray  # int64 unix seconds
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    def subset(self, mask: np.ndarray) -> Interactions:
+        return Interactions(self.users[mask], self.items[mask], self.scores[mask], self.times[mask])
+
+    def matrix(self, n_users: int, n_items: int, *, values: str = "binary") -> sparse.csr_matrix:
+        data = np.ones(len(self), np.float32) if values == "binary" else self.scores
+        m = sparse.csr_matrix(
+            (data, (self.users, self.items)), shape=(n_users, n_items), dtype=np.float32
+        )
+        m.sum_duplicates()
+        if values == "binary":
+            m.data[:] = 1.0
+        return m
+
+
+@dataclass
+class Dataset:
+    """A catalog (all movies of movies.csv) and the interactions on it."""
+
+    item_ids: np.ndarray  # movieId per item index
+    titles: list[str]
+    years: np.ndarray  # int16, 0 when unknown
+    genres: list[list[str]]
+    tags: list[list[str]]
+    user_ids: np.ndarray  # external userId per user index
+    interactions: Interactions
+    item_index: dict[int, int] = field(default_factory=dict)
+    user_index: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+
+def load_movielens(ratings: Path, movies: Path, *, tags: Path | None = None) -> Dataset:
+    """Read ratings.csv (integer or half scores) and movies.csv (+ optional tags.csv)."""
+    item_ids, titles, years, genres = [], [], [], []
+    with movies.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            item_ids.append(int(row["movieId"]))
+            titles.append(row["title"])
+            match = _YEAR.search(row["title"])
+            years.append(int(match.group(1)) if match else 0)
+            genres.append([g for g in row["genres"].split("|") if g and g != "(no genres listed)"])
+    item_index = {m: i for i, m in enumerate(item_ids)}
+    tag_lists: list[list[str]] = [[] for _ in item_ids]
+    if tags is not None and tags.is_file():
+        with tags.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                idx = item_index.get(int(row["movieId"]))
+                tag = row["tag"].strip().lower()
+                if idx is not None and tag and tag not in tag_lists[idx]:
+                    tag_lists[idx].append(tag)
+    users, items, scores, times = [], [], [], []
+    user_index: dict[int, int] = {}
+    with ratings.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            idx = item_index.get(int(row["movieId"]))
+            if idx is None:
+                continue
+            uid = int(row["userId"])
+            users.append(user_index.setdefault(uid, len(user_index)))
+            items.append(idx)
+            scores.append(float(row["rating"]))
+            times.append(int(float(row.get("timestamp") or 0)))
+    user_ids = np.zeros(len(user_index), np.int64)
+    for uid, i in user_index.items():
+        user_ids[i] = uid
+    return Dataset(
+        item_ids=np.asarray(item_ids, np.int64),
+        titles=titles,
+        years=np.asarray(years, np.int16),
+        genres=genres,
+        tags=tag_lists,
+        user_ids=user_ids,
+        interactions=Interactions(
+            np.asarray(users, np.int32),
+            np.asarray(items, np.int32),
+            np.asarray(scores, np.float32),
+            np.asarray(times, np.int64),
+        ),
+        item_index=item_index,
+        user_index=user_index,
+    )
+
+
+def item_features(
+    dataset: Dataset, *, min_tag_count: int = 2
+) -> tuple[sparse.csr_matrix, list[str]]:
+    """One-hot genres and decades and frequent tags, rows L2-normalised (TF-IDF weighted)."""
+    names: dict[str, int] = {}
+    rows, cols = [], []
+
+    def add(item: int, name: str) -> None:
+        rows.append(item)
+        cols.append(names.setdefault(name, len(names)))
+
+    tag_counts: dict[str, int] = {}
+    for tags in dataset.tags:
+        for tag in tags:
+            tag_counts[tag] = tag_counts.get(tag, 0) + 1
+    for i in range(dataset.n_items):
+        for genre in dataset.genres[i]:
+            add(i, f"genre:{genre}")
+        if dataset.years[i]:
+            add(i, f"decade:{dataset.years[i] // 10 * 10}")
+        for tag in dataset.tags[i]:
+            if tag_counts[tag] >= min_tag_count:
+                add(i, f"tag:{tag}")
+    m = sparse.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(dataset.n_items, len(names))
+    )
+    df = np.asarray((m > 0).sum(axis=0)).ravel()
+    idf = np.log((1 + dataset.n_items) / (1 + df)).astype(np.float32) + 1
+    m = m @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    m = sparse.diags(1 / norms) @ m
+    return sparse.csr_matrix(m, dtype=np.float32), list(names)

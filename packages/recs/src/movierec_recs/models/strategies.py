@@ -1,0 +1,166 @@
+"""Recommenders. Each is fitted on interactions and scores users by fold-in: from the rows
+of their *current* interactions, so a user unseen at training time is served too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from lightfm import LightFM
+from scipy import sparse
+
+from movierec_recs.models.data import Dataset, Interactions
+
+DAY = 86400.0
+
+
+@dataclass
+class MostPopular:
+    """Popularity decayed relative to the newest event in the data, times a Bayesian-average
+    rating (prior: 10 ratings at the global mean). With ``plain=True``: interaction counts
+    only (the most-popular baseline)."""
+
+    half_life_days: float = 365.0
+    prior_count: float = 10.0
+    plain: bool = False
+    name: str = "popular"
+    item_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def fit(self, dataset: Dataset, train: Interactions) -> MostPopular:
+        newest = float(train.times.max()) if len(train) else 0.0
+        weights = np.exp2(-(newest - train.times.astype(np.float64)) / (self.half_life_days * DAY))
+        decayed = np.bincount(train.items, weights=weights, minlength=dataset.n_items)
+        counts = np.bincount(train.items, minlength=dataset.n_items).astype(np.float64)
+        sums = np.bincount(train.items, weights=train.scores, minlength=dataset.n_items)
+        mean = float(train.scores.mean()) if len(train) else 3.5
+        bayes = (self.prior_count * mean + sums) / (self.prior_count + counts)
+        scores = counts if self.plain else decayed * bayes
+        self.item_scores = scores.astype(np.float32)
+        return self
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        return np.broadcast_to(self.item_scores, (rows.shape[0], len(self.item_scores))).copy()
+
+
+@dataclass
+class Ease:
+    """EASE (Steck 2019): closed-form item-item weights B = I - P·diag(1/diag(P)),
+    P = (XᵀX + λI)⁻¹, on items with at least ``min_count`` interactions."""
+
+    l2: float = 500.0
+    min_count: int = 2
+    name: str = "ease"
+    items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    n_items: int = 0
+
+    def fit(self, dataset: Dataset, train: Interactions) -> Ease:
+        self.n_items = dataset.n_items
+        counts = np.bincount(train.items, minlength=dataset.n_items)
+        self.items = np.flatnonzero(counts >= self.min_count)
+        x = train.matrix(dataset.n_users, dataset.n_items)[:, self.items]
+        gram = (x.T @ x).toarray().astype(np.float64)
+        gram[np.diag_indices_from(gram)] += self.l2
+        p = np.linalg.inv(gram)
+        b = p / (-np.diag(p))
+        b[np.diag_indices_from(b)] = 0.0
+        self.weights = b.astype(np.float32)
+        return self
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        out = np.zeros((rows.shape[0], self.n_items), np.float32)
+        out[:, self.items] = rows[:, self.items] @ self.weights
+        return out
+
+
+@dataclass
+class Content:
+    """Content-based: a user's profile is the sum of the feature rows (genres, decades,
+    tags, TF-IDF weighted) of what they watched; items score by cosine to it."""
+
+    name: str = "history"
+    features: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0)))
+
+    def fit(self, dataset: Dataset, train: Interactions, features: sparse.csr_matrix) -> Content:
+        self.features = features
+        return self
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        profiles = rows @ self.features
+        norms = np.sqrt(np.asarray(profiles.multiply(profiles).sum(axis=1))).ravel()
+        norms[norms == 0] = 1
+        profiles = sparse.diags(1 / norms) @ profiles
+        return np.asarray((profiles @ self.features.T).todense(), dtype=np.float32)
+
+
+@dataclass
+class LightFMModel:
+    """LightFM (WARP) with item features; users are folded in from their items' embeddings."""
+
+    components: int = 64
+    epochs: int = 30
+    seed: int = 42
+    name: str = "lightfm"
+    item_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    item_biases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def fit(
+        self, dataset: Dataset, train: Interactions, features: sparse.csr_matrix
+    ) -> LightFMModel:
+        model = LightFM(
+            no_components=self.components, loss="warp", learning_rate=0.05, random_state=self.seed
+        )
+        item_features = sparse.hstack(
+            [sparse.identity(dataset.n_items, format="csr", dtype=np.float32), features]
+        ).tocsr()
+        model.fit(
+            train.matrix(dataset.n_users, dataset.n_items).tocoo(),
+            item_features=item_features,
+            epochs=self.epochs,
+            num_threads=2,
+        )
+        biases, vectors = model.get_item_representations(item_features)
+        self.item_vectors = vectors.astype(np.float32)
+        self.item_biases = biases.astype(np.float32)
+        return self
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        counts = np.asarray(rows.sum(axis=1)).ravel()
+        counts[counts == 0] = 1
+        users = (rows @ self.item_vectors) / counts[:, None]
+        return users @ self.item_vectors.T + self.item_biases
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    mean = scores.mean(axis=1, keepdims=True)
+    std = scores.std(axis=1, keepdims=True)
+    std[std == 0] = 1
+    return (scores - mean) / std
+
+
+@dataclass
+class Hybrid:
+    """A per-user z-score blend of fitted parts; weights are tuned on a validation split."""
+
+    parts: dict[str, object]
+    weights: dict[str, float]
+    name: str = "hybrid"
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        total = None
+        for name, weight in self.weights.items():
+            if weight:
+                part = weight * zscore(self.parts[name].score(rows))
+                total = part if total is None else total + part
+        return total
+
+
+def rank(
+    model: MostPopular | Ease, rows: sparse.csr_matrix, *, k: int, exclude: sparse.csr_matrix
+) -> np.ndarray:
+    """Top-``k`` item indices per row, never an item the user already has in ``exclude``."""
+    scores = model.score(rows).astype(np.float32, copy=False)
+    scores[exclude.nonzero()] = -np.inf
+    top = np.argpartition(-scores, kth=min(k, scores.shape[1] - 1), axis=1)[:, :k]
+    order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
+    return np.take_along_axis(top, order, axis=1)

@@ -1,0 +1,109 @@
+"""The offline library: metrics against hand-computed values, the split, strategies on tiny data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from movierec_recs.models.data import Dataset, Interactions
+from movierec_recs.models.evaluation import (
+    average_precision_at_k,
+    evaluate_rankings,
+    holdout_split,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+)
+from movierec_recs.models.strategies import Content, Ease, MostPopular, rank
+
+
+def test_metrics_match_hand_computed_values():
+    hits = np.array([1.0, 0.0, 1.0, 0.0])  # hits at ranks 1 and 3, 3 relevant items
+    assert precision_at_k(hits, 4) == 0.5
+    assert recall_at_k(hits, 4, 3) == pytest.approx(2 / 3)
+    dcg = 1 / np.log2(2) + 1 / np.log2(4)
+    idcg = 1 / np.log2(2) + 1 / np.log2(3) + 1 / np.log2(4)
+    assert ndcg_at_k(hits, 4, 3) == pytest.approx(dcg / idcg)
+    assert average_precision_at_k(hits, 4, 3) == pytest.approx((1 / 1 + 2 / 3) / 3)
+    assert ndcg_at_k(np.array([0.0, 1.0]), 2, 5) == pytest.approx(
+        (1 / np.log2(3)) / (1 + 1 / np.log2(3))
+    )
+
+
+def test_evaluate_rankings_averages_over_users_with_relevant_items():
+    rankings = {0: np.array([1, 2]), 1: np.array([3, 4]), 2: np.array([5, 6])}
+    relevant = {0: {1}, 1: {9}}
+    metrics = evaluate_rankings(rankings, relevant, k=2, n_items=10)
+    assert metrics.users == 2
+    assert metrics.hit_rate == 0.5
+    assert metrics.precision == pytest.approx(0.25)
+    assert metrics.coverage == pytest.approx(4 / 10)
+
+
+def _interactions(pairs: list[tuple[int, int, float]]) -> Interactions:
+    users, items, scores = zip(*pairs, strict=True)
+    n = len(pairs)
+    return Interactions(
+        np.array(users, np.int32),
+        np.array(items, np.int32),
+        np.array(scores, np.float32),
+        np.arange(n, dtype=np.int64) * 86400,
+    )
+
+
+def _dataset(
+    interactions: Interactions, n_items: int, genres: list[list[str]] | None = None
+) -> Dataset:
+    n_users = int(interactions.users.max()) + 1
+    return Dataset(
+        item_ids=np.arange(1, n_items + 1),
+        titles=[f"m{i}" for i in range(n_items)],
+        years=np.zeros(n_items, np.int16),
+        genres=genres or [[] for _ in range(n_items)],
+        tags=[[] for _ in range(n_items)],
+        user_ids=np.arange(n_users),
+        interactions=interactions,
+    )
+
+
+def test_split_holds_out_a_fifth_per_user_deterministically():
+    pairs = [(u, i, 4.0) for u in range(3) for i in range(10)]
+    data = _interactions(pairs)
+    first, second = holdout_split(data, seed=7), holdout_split(data, seed=7)
+    assert len(first.test) == 6 and len(first.train) == 24
+    assert np.array_equal(first.test.items, second.test.items)
+    assert not np.array_equal(holdout_split(data, seed=8).test.items, first.test.items)
+
+
+def test_most_popular_ranks_by_count_and_never_repeats_seen_items():
+    data = _interactions([(0, 0, 5), (1, 0, 5), (2, 0, 5), (1, 1, 5), (2, 1, 5), (2, 2, 5)])
+    dataset = _dataset(data, 4)
+    model = MostPopular(plain=True).fit(dataset, data)
+    rows = data.matrix(3, 4)
+    top = rank(model, rows[[0]], k=2, exclude=rows[[0]])
+    assert top.tolist() == [[1, 2]]
+
+
+def test_ease_recommends_what_similar_users_had():
+    # Items 0 and 1 always go together; user 3 has 0 only -> 1 comes first.
+    pairs = (
+        [(u, 0, 5) for u in range(3)]
+        + [(u, 1, 5) for u in range(3)]
+        + [(3, 0, 5), (4, 2, 5), (4, 3, 5)]
+    )
+    data = _interactions(pairs)
+    dataset = _dataset(data, 4)
+    model = Ease(l2=1.0, min_count=1).fit(dataset, data)
+    rows = data.matrix(5, 4)
+    assert rank(model, rows[[3]], k=1, exclude=rows[[3]]).tolist() == [[1]]
+
+
+def test_content_recommends_the_same_genre():
+    genres = [["Horror"], ["Comedy"], ["Horror"], ["Comedy"]]
+    features = sparse.csr_matrix(np.array([[1, 0], [0, 1], [1, 0], [0, 1]], np.float32))
+    data = _interactions([(0, 0, 5), (1, 1, 5)])
+    dataset = _dataset(data, 4, genres)
+    model = Content().fit(dataset, data, features)
+    rows = data.matrix(2, 4)
+    assert rank(model, rows, k=1, exclude=rows).tolist() == [[2], [3]]
