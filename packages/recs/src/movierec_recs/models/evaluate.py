@@ -1,57 +1,61 @@
-"""Evaluation of the baselines on one seeded split (work in progress: the strategies and\nthe `movierec-recs evaluate` command come next, see issue 6)."""
+"""`movierec-recs evaluate`: every strategy and two baselines on one seeded split."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-
-from movierec_recs.models.data import Dataset, Interactions, load_movielens
-from movierec_recs.models.evaluation import evaluate_rankings, holdout_split, relevant_items
-from movierec_recs.models.strategies import Ease, MostPopular, rank
-
-EASE_L2_GRID = (100.0, 250.0, 500.0, 1000.0, 2000.0)
-
-
-def _evaluate(model, dataset: Dataset, train: Interactions, test: Interactions, k: int) -> dict:
-    relevant = relevant_items(test)
-    users = np.array(sorted(relevant), dtype=np.int64)
-    x = train.matrix(dataset.n_users, dataset.n_items)
-    rankings: dict[int, np.ndarray] = {}
-    for start in range(0, len(users), 256):
-        chunk = users[start : start + 256]
-        rows = x[chunk]
-        top = rank(model, rows, k=k, exclude=rows)
-        for user, items in zip(chunk, top, strict=True):
-            rankings[int(user)] = items
-    return evaluate_rankings(rankings, relevant, k=k, n_items=dataset.n_items).as_dict()
+from movierec_recs.models.bundle import (
+    STRATEGIES,
+    ModelBundle,
+    Progress,
+    evaluate_scorer,
+    tune,
+)
+from movierec_recs.models.data import load_movielens
+from movierec_recs.models.evaluation import holdout_split
+from movierec_recs.models.strategies import Ease, MostPopular
 
 
-def tune_ease(dataset: Dataset, train: Interactions, *, k: int, seed: int) -> float:
-    """λ with the best NDCG@k on a validation split of the training part."""
-    inner = holdout_split(train, seed=seed + 1)
-    best, best_l2 = -1.0, EASE_L2_GRID[0]
-    for l2 in EASE_L2_GRID:
-        ndcg = _evaluate(
-            Ease(l2=l2).fit(dataset, inner.train), dataset, inner.train, inner.test, k
-        )["ndcg"]
-        if ndcg > best:
-            best, best_l2 = ndcg, l2
-    return best_l2
-
-
-def evaluate(data_dir: Path, *, k: int = 10, seed: int = 42) -> dict[str, dict]:
+def evaluate(
+    data_dir: Path,
+    *,
+    k: int = 10,
+    seed: int = 42,
+    strategies: tuple[str, ...] = STRATEGIES,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, Any]]:
+    """``{strategy: {metric: value}}`` for the strategies, ``hybrid-without-lightfm`` and
+    the baselines ``most-popular`` and ``ease``, all fitted on the same 80 % split."""
+    note = progress or (lambda _: None)
     dataset = load_movielens(
         data_dir / "ratings.csv", data_dir / "movies.csv", tags=data_dir / "tags.csv"
     )
     split = holdout_split(dataset.interactions, seed=seed)
-    results: dict[str, dict] = {}
-    started = time.perf_counter()
-    popular = MostPopular(plain=True, name="most-popular").fit(dataset, split.train)
-    results["most-popular"] = _evaluate(popular, dataset, split.train, split.test, k)
-    l2 = tune_ease(dataset, split.train, k=k, seed=seed)
+    results: dict[str, dict[str, Any]] = {}
+    note("baseline: most-popular")
+    plain = MostPopular(plain=True).fit(dataset, split.train)
+    results["most-popular"] = evaluate_scorer(plain, dataset, split.train, split.test, k)
+    l2, weights, weights_without = tune(dataset, split.train, k=k, seed=seed, progress=note)
+    note("baseline: EASE")
     ease = Ease(l2=l2).fit(dataset, split.train)
-    results["ease"] = {**_evaluate(ease, dataset, split.train, split.test, k), "l2": l2}
-    results["_meta"] = {"seconds": round(time.perf_counter() - started, 1), "k": k, "seed": seed}
+    results["ease"] = {**evaluate_scorer(ease, dataset, split.train, split.test, k), "l2": l2}
+    note("fitting the strategies")
+    started = time.perf_counter()
+    bundle = ModelBundle.fit(
+        dataset, split.train, seed=seed, ease_l2=l2, weights=weights, progress=note
+    )
+    fit_seconds = time.perf_counter() - started
+    for name in strategies:
+        note(f"evaluating {name}")
+        results[name] = evaluate_scorer(bundle.strategy(name), dataset, split.train, split.test, k)
+    if "hybrid" in strategies:
+        results["hybrid"]["weights"] = weights
+        results["hybrid"]["fit_seconds"] = round(fit_seconds, 1)
+        without = bundle.strategy("hybrid", weights=weights_without)
+        results["hybrid-without-lightfm"] = {
+            **evaluate_scorer(without, dataset, split.train, split.test, k),
+            "weights": weights_without,
+        }
     return results

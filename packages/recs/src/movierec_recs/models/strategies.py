@@ -4,6 +4,7 @@ of their *current* interactions, so a user unseen at training time is served too
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from lightfm import LightFM
@@ -12,6 +13,10 @@ from scipy import sparse
 from movierec_recs.models.data import Dataset, Interactions
 
 DAY = 86400.0
+
+
+class Scorer(Protocol):
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray: ...
 
 
 @dataclass
@@ -49,6 +54,7 @@ class Ease:
 
     l2: float = 500.0
     min_count: int = 2
+    values: str = "binary"  # or "rating": the rating matrix (score / 5)
     name: str = "ease"
     items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
@@ -58,19 +64,46 @@ class Ease:
         self.n_items = dataset.n_items
         counts = np.bincount(train.items, minlength=dataset.n_items)
         self.items = np.flatnonzero(counts >= self.min_count)
-        x = train.matrix(dataset.n_users, dataset.n_items)[:, self.items]
-        gram = (x.T @ x).toarray().astype(np.float64)
+        x = self.rows(train.matrix(dataset.n_users, dataset.n_items, values=self.values))
+        x = x[:, self.items]
+        # float32 halves the memory of the dense item-item system (9k² items ≈ 330 MB).
+        gram = (x.T @ x).toarray().astype(np.float32)
         gram[np.diag_indices_from(gram)] += self.l2
         p = np.linalg.inv(gram)
-        b = p / (-np.diag(p))
-        b[np.diag_indices_from(b)] = 0.0
-        self.weights = b.astype(np.float32)
+        del gram
+        p /= -np.diag(p)
+        p[np.diag_indices_from(p)] = 0.0
+        self.weights = p
         return self
+
+    def rows(self, rows: sparse.csr_matrix) -> sparse.csr_matrix:
+        """The user rows this model reads: binary, or ratings scaled to 0–1."""
+        if self.values == "rating":
+            return sparse.csr_matrix(rows / 5.0)
+        binary = rows.copy()
+        binary.data[:] = 1.0
+        return binary
 
     def score(self, rows: sparse.csr_matrix) -> np.ndarray:
         out = np.zeros((rows.shape[0], self.n_items), np.float32)
-        out[:, self.items] = rows[:, self.items] @ self.weights
+        out[:, self.items] = self.rows(rows)[:, self.items] @ self.weights
         return out
+
+    def neighbour(self, row: sparse.csr_matrix, item: int) -> int | None:
+        """The user's item that contributes most to ``item``'s score (for the reason)."""
+        position = np.searchsorted(self.items, item)
+        if position >= len(self.items) or self.items[position] != item:
+            return None
+        user_items = row.indices
+        mask = np.isin(user_items, self.items)
+        if not mask.any():
+            return None
+        candidates = user_items[mask]
+        rows_idx = np.searchsorted(self.items, candidates)
+        contributions = (
+            self.weights[rows_idx, position] * self.rows(row)[0, candidates].toarray().ravel()
+        )
+        return int(candidates[int(np.argmax(contributions))])
 
 
 @dataclass
@@ -86,11 +119,19 @@ class Content:
         return self
 
     def score(self, rows: sparse.csr_matrix) -> np.ndarray:
-        profiles = rows @ self.features
+        binary = rows.copy()
+        binary.data[:] = 1.0
+        profiles = binary @ self.features
         norms = np.sqrt(np.asarray(profiles.multiply(profiles).sum(axis=1))).ravel()
         norms[norms == 0] = 1
         profiles = sparse.diags(1 / norms) @ profiles
         return np.asarray((profiles @ self.features.T).todense(), dtype=np.float32)
+
+    def neighbour(self, row: sparse.csr_matrix, item: int) -> int | None:
+        if not row.nnz:
+            return None
+        similarity = (self.features[row.indices] @ self.features[item].T).toarray().ravel()
+        return int(row.indices[int(np.argmax(similarity))])
 
 
 @dataclass
@@ -117,7 +158,9 @@ class LightFMModel:
             train.matrix(dataset.n_users, dataset.n_items).tocoo(),
             item_features=item_features,
             epochs=self.epochs,
-            num_threads=2,
+            # One thread: LightFM's parallel SGD is lock-free, so more threads would make
+            # the fit depend on scheduling and break seeded determinism.
+            num_threads=1,
         )
         biases, vectors = model.get_item_representations(item_features)
         self.item_vectors = vectors.astype(np.float32)
@@ -125,10 +168,28 @@ class LightFMModel:
         return self
 
     def score(self, rows: sparse.csr_matrix) -> np.ndarray:
-        counts = np.asarray(rows.sum(axis=1)).ravel()
+        binary = rows.copy()
+        binary.data[:] = 1.0
+        counts = np.asarray(binary.sum(axis=1)).ravel()
         counts[counts == 0] = 1
-        users = (rows @ self.item_vectors) / counts[:, None]
+        users = (binary @ self.item_vectors) / counts[:, None]
         return users @ self.item_vectors.T + self.item_biases
+
+
+@dataclass
+class PopularityPenalty:
+    """-log(1 + interactions): blended in, it trades a little accuracy for catalog coverage."""
+
+    name: str = "novelty"
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def fit(self, dataset: Dataset, train: Interactions) -> PopularityPenalty:
+        counts = np.bincount(train.items, minlength=dataset.n_items).astype(np.float32)
+        self.values = -np.log1p(counts)
+        return self
+
+    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+        return np.broadcast_to(self.values, (rows.shape[0], len(self.values))).copy()
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -156,7 +217,7 @@ class Hybrid:
 
 
 def rank(
-    model: MostPopular | Ease, rows: sparse.csr_matrix, *, k: int, exclude: sparse.csr_matrix
+    model: Scorer, rows: sparse.csr_matrix, *, k: int, exclude: sparse.csr_matrix
 ) -> np.ndarray:
     """Top-``k`` item indices per row, never an item the user already has in ``exclude``."""
     scores = model.score(rows).astype(np.float32, copy=False)
