@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from movierec_common.db import drop_database, ensure_database
 from movierec_common.kernel_tables import create_kernel_tables
 from movierec_common.migrations import create_and_migrate
-from movierec_common.settings import ServiceSettings, database_url_on, to_asyncpg_url
+from movierec_common.settings import SERVICES, ServiceSettings, database_url_on, to_asyncpg_url
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -132,7 +132,19 @@ class TestRun:
             connection = await aio_pika.connect(self.amqp_url, timeout=5)
             async with connection:
                 channel = await connection.channel()
-                for queue in {*self.queues, *(f"{q}.dead" for q in self.queues)}:
+                # Service queues named after this run's namespaces (consumers' event queues
+                # and the task queues the relay declares), besides those registered.
+                namespaces = {self.namespace} | {
+                    q.rsplit(".", 2)[0] for q in self.queues if q.endswith(".events")
+                }
+                service_queues = {
+                    f"{ns}.{svc}.{kind}"
+                    for ns in namespaces
+                    for svc in SERVICES
+                    for kind in ("events", "tasks")
+                }
+                names = {*self.queues, *service_queues}
+                for queue in {*names, *(f"{q}.dead" for q in names)}:
                     with contextlib.suppress(Exception):
                         await channel.queue_delete(queue)
                     if channel.is_closed:
