@@ -15,7 +15,7 @@ from movierec_recs.models.evaluation import (
     precision_at_k,
     recall_at_k,
 )
-from movierec_recs.models.strategies import Content, Ease, MostPopular, rank
+from movierec_recs.models.strategies import Content, Ease, Hybrid, MostPopular, rank
 
 
 def test_metrics_match_hand_computed_values():
@@ -107,3 +107,28 @@ def test_content_recommends_the_same_genre():
     model = Content().fit(dataset, data, features)
     rows = data.matrix(2, 4)
     assert rank(model, rows, k=1, exclude=rows).tolist() == [[2], [3]]
+
+
+def test_ratings_strategy_prefers_what_raters_liked():
+    # Users who rated item 0 highly also rated item 1 highly and item 2 badly.
+    pairs = [(u, 0, 5.0) for u in range(4)] + [(u, 1, 5.0) for u in range(4)]
+    pairs += [(u, 2, 0.5) for u in range(4)] + [(4, 0, 5.0), (5, 3, 4.0), (5, 2, 4.0)]
+    data = _interactions(pairs)
+    dataset = _dataset(data, 4)
+    model = Ease(l2=1.0, min_count=1, values="rating").fit(dataset, data)
+    rows = data.matrix(6, 4, values="rating")
+    assert rank(model, rows[[4]], k=1, exclude=rows[[4]]).tolist() == [[1]]
+
+
+def test_hybrid_blends_parts_by_weight():
+    class Fixed:
+        def __init__(self, values: list[float]) -> None:
+            self.values = np.array(values, np.float32)
+
+        def score(self, rows, users=None):
+            return np.tile(self.values, (rows.shape[0], 1))
+
+    rows = sparse.csr_matrix((1, 3), dtype=np.float32)
+    parts = {"a": Fixed([3, 2, 1]), "b": Fixed([1, 2, 30])}
+    assert rank(Hybrid(parts, {"a": 1.0, "b": 0.0}), rows, k=1, exclude=rows).tolist() == [[0]]
+    assert rank(Hybrid(parts, {"a": 1.0, "b": 2.0}), rows, k=1, exclude=rows).tolist() == [[2]]

@@ -57,7 +57,7 @@ def evaluate_command(
 ) -> None:
     _require(data_dir, "ratings.csv", "movies.csv")
     bar = tqdm(desc="evaluate", unit="step", disable=as_json)
-    results = evaluate(
+    results, tuning = evaluate(
         data_dir,
         k=k,
         seed=seed,
@@ -65,6 +65,7 @@ def evaluate_command(
         progress=lambda step: (bar.set_postfix_str(step), bar.update()),
     )
     bar.close()
+    click.echo(f"tuning: {json.dumps(tuning)}", err=True)
     if as_json:
         click.echo(json.dumps(results, indent=2))
         return
@@ -126,7 +127,7 @@ def recommend_batch(
             index = dataset.user_index.get(user)
             # A user absent from the ratings gets cold-start (popular) recommendations.
             row = x[[index]] if index is not None else empty
-            items = recommend(bundle, row, strategy=strategy, k=k)
+            items = recommend(bundle, row, strategy=strategy, k=k, user=index)
             for position, entry in enumerate(items, start=1):
                 writer.writerow([user, int(dataset.item_ids[entry["item"]]), position])
     click.echo(f"wrote {out_path}: {len(wanted)} users × {k}")

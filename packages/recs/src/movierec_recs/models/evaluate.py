@@ -25,9 +25,10 @@ def evaluate(
     seed: int = 42,
     strategies: tuple[str, ...] = STRATEGIES,
     progress: Progress | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """``{strategy: {metric: value}}`` for the strategies, ``hybrid-without-lightfm`` and
-    the baselines ``most-popular`` and ``ease``, all fitted on the same 80 % split."""
+    the baselines ``most-popular`` and ``ease``, all fitted on the same 80 % split; and what
+    tuning chose (EASE's λ, the blends' weights, the fit time)."""
     note = progress or (lambda _: None)
     dataset = load_movielens(
         data_dir / "ratings.csv", data_dir / "movies.csv", tags=data_dir / "tags.csv"
@@ -40,7 +41,8 @@ def evaluate(
     l2, weights, weights_without = tune(dataset, split.train, k=k, seed=seed, progress=note)
     note("baseline: EASE")
     ease = Ease(l2=l2).fit(dataset, split.train)
-    results["ease"] = {**evaluate_scorer(ease, dataset, split.train, split.test, k), "l2": l2}
+    results["ease"] = evaluate_scorer(ease, dataset, split.train, split.test, k)
+    tuning: dict[str, Any] = {"ease_l2": l2}
     note("fitting the strategies")
     started = time.perf_counter()
     bundle = ModelBundle.fit(
@@ -51,11 +53,13 @@ def evaluate(
         note(f"evaluating {name}")
         results[name] = evaluate_scorer(bundle.strategy(name), dataset, split.train, split.test, k)
     if "hybrid" in strategies:
-        results["hybrid"]["weights"] = weights
-        results["hybrid"]["fit_seconds"] = round(fit_seconds, 1)
         without = bundle.strategy("hybrid", weights=weights_without)
-        results["hybrid-without-lightfm"] = {
-            **evaluate_scorer(without, dataset, split.train, split.test, k),
-            "weights": weights_without,
-        }
-    return results
+        results["hybrid-without-lightfm"] = evaluate_scorer(
+            without, dataset, split.train, split.test, k
+        )
+        tuning.update(
+            hybrid_weights=weights,
+            hybrid_without_lightfm_weights=weights_without,
+            fit_seconds=round(fit_seconds, 1),
+        )
+    return results, tuning

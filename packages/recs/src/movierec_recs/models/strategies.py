@@ -16,7 +16,7 @@ DAY = 86400.0
 
 
 class Scorer(Protocol):
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray: ...
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray: ...
 
 
 @dataclass
@@ -43,7 +43,7 @@ class MostPopular:
         self.item_scores = scores.astype(np.float32)
         return self
 
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         return np.broadcast_to(self.item_scores, (rows.shape[0], len(self.item_scores))).copy()
 
 
@@ -84,7 +84,7 @@ class Ease:
         binary.data[:] = 1.0
         return binary
 
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros((rows.shape[0], self.n_items), np.float32)
         out[:, self.items] = self.rows(rows)[:, self.items] @ self.weights
         return out
@@ -118,7 +118,7 @@ class Content:
         self.features = features
         return self
 
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         binary = rows.copy()
         binary.data[:] = 1.0
         profiles = binary @ self.features
@@ -136,7 +136,8 @@ class Content:
 
 @dataclass
 class LightFMModel:
-    """LightFM (WARP) with item features; users are folded in from their items' embeddings."""
+    """LightFM (WARP) with item features. Users seen at training time use their learned
+    vectors; others are folded in from the mean of their items' vectors."""
 
     components: int = 64
     epochs: int = 30
@@ -144,6 +145,7 @@ class LightFMModel:
     name: str = "lightfm"
     item_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     item_biases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    user_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     def fit(
         self, dataset: Dataset, train: Interactions, features: sparse.csr_matrix
@@ -165,15 +167,20 @@ class LightFMModel:
         biases, vectors = model.get_item_representations(item_features)
         self.item_vectors = vectors.astype(np.float32)
         self.item_biases = biases.astype(np.float32)
+        # The user bias only shifts a user's scores; their ranking needs the vector alone.
+        self.user_vectors = model.get_user_representations()[1].astype(np.float32)
         return self
 
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         binary = rows.copy()
         binary.data[:] = 1.0
         counts = np.asarray(binary.sum(axis=1)).ravel()
         counts[counts == 0] = 1
-        users = (binary @ self.item_vectors) / counts[:, None]
-        return users @ self.item_vectors.T + self.item_biases
+        vectors = (binary @ self.item_vectors) / counts[:, None]
+        if users is not None:
+            known = (users >= 0) & (users < len(self.user_vectors))
+            vectors[known] = self.user_vectors[users[known]]
+        return vectors @ self.item_vectors.T + self.item_biases
 
 
 @dataclass
@@ -188,7 +195,7 @@ class PopularityPenalty:
         self.values = -np.log1p(counts)
         return self
 
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         return np.broadcast_to(self.values, (rows.shape[0], len(self.values))).copy()
 
 
@@ -207,20 +214,25 @@ class Hybrid:
     weights: dict[str, float]
     name: str = "hybrid"
 
-    def score(self, rows: sparse.csr_matrix) -> np.ndarray:
+    def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         total = None
         for name, weight in self.weights.items():
             if weight:
-                part = weight * zscore(self.parts[name].score(rows))
+                part = weight * zscore(self.parts[name].score(rows, users))
                 total = part if total is None else total + part
         return total
 
 
 def rank(
-    model: Scorer, rows: sparse.csr_matrix, *, k: int, exclude: sparse.csr_matrix
+    model: Scorer,
+    rows: sparse.csr_matrix,
+    *,
+    k: int,
+    exclude: sparse.csr_matrix,
+    users: np.ndarray | None = None,
 ) -> np.ndarray:
     """Top-``k`` item indices per row, never an item the user already has in ``exclude``."""
-    scores = model.score(rows).astype(np.float32, copy=False)
+    scores = model.score(rows, users).astype(np.float32, copy=False)
     scores[exclude.nonzero()] = -np.inf
     top = np.argpartition(-scores, kth=min(k, scores.shape[1] - 1), axis=1)[:, :k]
     order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
