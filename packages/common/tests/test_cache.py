@@ -105,3 +105,28 @@ async def test_counter_fails_closed_when_redis_is_unreachable(tcp_proxy, test_ru
     with pytest.raises(CounterUnavailableError):
         await counter.get("a")
     await client.aclose()
+
+
+async def test_a_load_overtaken_by_an_invalidation_is_not_stored(redis_client, test_run):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c6", name="t", local_ttl=5)
+    key = cache.key("movie", 1)
+    source = {"value": "old"}
+    invalidated = asyncio.Event()
+
+    async def slow_load() -> dict:
+        loaded = dict(source)  # read before the write commits...
+        await invalidated.wait()  # ...and the write's invalidation lands meanwhile
+        return loaded
+
+    reader = asyncio.create_task(cache.get_or_set(key, slow_load))
+    await asyncio.sleep(0.05)
+    source["value"] = "new"
+    await cache.delete(key)
+    invalidated.set()
+    assert await reader == {"value": "old"}  # that request saw the old value...
+    assert await cache.get(key) is None  # ...but did not cache it
+
+    async def fresh() -> dict:
+        return dict(source)
+
+    assert await cache.get_or_set(key, fresh) == {"value": "new"}

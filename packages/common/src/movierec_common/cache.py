@@ -76,6 +76,10 @@ class Cache:
         self.local_max_entries = local_max_entries
         self._local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        # When each key was last invalidated here: a load that started before then must not
+        # store its (possibly stale) result.
+        self._invalidated_at: dict[str, float] = {}
+        self._pending: set[asyncio.Task[None]] = set()
         self._down_until = 0.0
         self.hits = 0
         self.misses = 0
@@ -134,8 +138,12 @@ class Cache:
             self._local.popitem(last=False)
 
     def forget_local(self, *keys: str) -> None:
+        now = time.monotonic()
+        if len(self._invalidated_at) > 50_000:
+            self._invalidated_at = {k: t for k, t in self._invalidated_at.items() if now - t < 60}
         for key in keys:
             self._local.pop(key, None)
+            self._invalidated_at[key] = now
 
     async def listen(self, stop: asyncio.Event | None = None) -> None:
         """Drop local copies when any process invalidates them (run as a background task)."""
@@ -200,15 +208,29 @@ class Cache:
         await self.client.publish(self.channel, orjson.dumps(list(keys)))
 
     async def delete(self, *keys: str) -> None:
-        """Invalidate ``keys`` everywhere; call after the commit that changed the source."""
+        """Invalidate ``keys`` everywhere; call after the commit that changed the source.
+
+        A reader in another process may have loaded the old value just before the commit and
+        store it just after this delete; a second delete a moment later removes it.
+        """
         if not keys:
             return
+        await self._delete_now(keys)
+        task = asyncio.get_running_loop().create_task(self._delete_later(keys))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _delete_now(self, keys: tuple[str, ...]) -> None:
         self.forget_local(*keys)
         try:
             await self.client.delete(*keys)
             await self._publish(keys)
         except (RedisError, OSError) as exc:
             self._trip(exc)
+
+    async def _delete_later(self, keys: tuple[str, ...], delay: float = 0.5) -> None:
+        await asyncio.sleep(delay)
+        await self._delete_now(keys)
 
     async def incr(self, key: str) -> None:
         """Bump a generation counter (invalidates every key built with the old value)."""
@@ -263,8 +285,10 @@ class Cache:
                 self.misses += 1
                 self.loads += 1
                 CACHE_REQUESTS.labels(self.name, "miss").inc()
+                started = time.monotonic()
                 raw = orjson.dumps(await loader())
-                await self.set_raw(key, raw, ttl)
+                if self._invalidated_at.get(key, 0.0) < started:
+                    await self.set_raw(key, raw, ttl)
             future.set_result(raw)
             return raw
         except BaseException as exc:
