@@ -5,20 +5,23 @@ deleted users from events, the purge task, the backlog report and the demo impor
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import click
 from celery import Celery
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
+from movierec_common.cache import create_redis
 from movierec_common.celery_app import task_queue_name
 from movierec_common.consumer import EventConsumer, Handler, consumer_queue_name
 from movierec_common.db import Database, oneoff_transaction
-from movierec_common.demo import DemoRating, read_ratings
+from movierec_common.demo import DemoRating, read_ratings, resolve_data_dir
 from movierec_common.events import Event, UserDeleted
 from movierec_common.known_movies import KNOWN_MOVIE_HANDLERS, known_movie_ids
 from movierec_common.logging import get_logger
@@ -154,3 +157,52 @@ async def import_demo_ratings(
                 counts.created += await apply(session, batch)
             bar.update(len(batch))
     return counts
+
+
+def demo_import_command(
+    *,
+    settings_factory: Callable[[], ServiceSettings],
+    service_factory: Callable[[ServiceSettings, Any], Any],
+    to_row: Callable[[DemoRating], dict[str, Any]],
+    apply: str,
+    noun: str,
+    help_text: str,
+) -> click.Command:
+    """The ``import`` command of a user-data service: ratings.csv through ``service.<apply>``."""
+
+    @click.command("import", help=help_text)
+    @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None)
+    @click.option("--batch-size", type=click.IntRange(100, 20_000), default=5000, show_default=True)
+    def command(data_dir: Path | None, batch_size: int) -> None:
+        settings = settings_factory()
+        try:
+            folder = resolve_data_dir(data_dir, os.environ.get("MOVIEREC_DATA"))
+        except FileNotFoundError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+        async def run() -> DemoImportCounts:
+            redis_client = create_redis(settings.redis_url)
+            database = Database.for_service(settings, pool_size=2)
+            service = service_factory(settings, redis_client)
+            try:
+                return await import_demo_ratings(
+                    database,
+                    folder,
+                    to_row=to_row,
+                    apply=getattr(service, apply),
+                    batch_size=batch_size,
+                    label=noun,
+                )
+            finally:
+                await database.dispose()
+                await redis_client.aclose()
+
+        try:
+            counts = asyncio.run(run())
+        except (FileNotFoundError, LookupError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        for problem in counts.problems:
+            click.echo(f"skipped {problem}", err=True)
+        click.echo(counts.summary(noun))
+
+    return command

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from pathlib import Path
-
-import click
-
-from movierec_common.cache import create_redis
 from movierec_common.cli import service_cli
-from movierec_common.db import Database
-from movierec_common.demo import resolve_data_dir
 from movierec_common.migrations import locate_migrations
-from movierec_common.userdata import DemoImportCounts, import_demo_ratings
+from movierec_common.userdata import demo_import_command
 from movierec_ratings import __version__
 from movierec_ratings.config import get_settings
 from movierec_ratings.runtime import consumer_for, service_for
@@ -30,45 +21,21 @@ cli = service_cli(
 )
 
 
-@cli.command("import", help="Load MovieLens ratings.csv for the demo users (idempotent).")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None)
-@click.option("--batch-size", type=click.IntRange(100, 20_000), default=5000, show_default=True)
-def import_command(data_dir: Path | None, batch_size: int) -> None:
-    settings = get_settings()
-    try:
-        folder = resolve_data_dir(data_dir, os.environ.get("MOVIEREC_DATA"))
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-    async def run() -> DemoImportCounts:
-        redis_client = create_redis(settings.redis_url)
-        database = Database.for_service(settings, pool_size=2)
-        service = service_for(settings, redis_client)
-        try:
-            return await import_demo_ratings(
-                database,
-                folder,
-                to_row=lambda r: {
-                    "user_id": r.user_id,
-                    "movie_id": r.movie_id,
-                    "score": r.score,
-                    "rated_at": r.rated_at,
-                },
-                apply=service.import_ratings,
-                batch_size=batch_size,
-                label="ratings",
-            )
-        finally:
-            await database.dispose()
-            await redis_client.aclose()
-
-    try:
-        counts = asyncio.run(run())
-    except (FileNotFoundError, LookupError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    for problem in counts.problems:
-        click.echo(f"skipped {problem}", err=True)
-    click.echo(counts.summary("ratings"))
+cli.add_command(
+    demo_import_command(
+        settings_factory=get_settings,
+        service_factory=service_for,
+        to_row=lambda r: {
+            "user_id": r.user_id,
+            "movie_id": r.movie_id,
+            "score": r.score,
+            "rated_at": r.rated_at,
+        },
+        apply="import_ratings",
+        noun="ratings",
+        help_text="Load MovieLens ratings.csv for the demo users (idempotent).",
+    )
+)
 
 
 def main() -> None:
