@@ -3,9 +3,9 @@ from __future__ import annotations
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
 
 import movierec_history
+from movierec_common.known_movies import add_known_movies
 from movierec_common.migrations import locate_migrations
 from movierec_history.app import create_app
 from movierec_history.config import Settings
@@ -30,13 +30,7 @@ def history_env(history_settings, test_run) -> dict[str, str]:
 async def app(history_settings):
     application = create_app(history_settings)
     async with application.state.db.transaction() as session:
-        await session.execute(
-            text(
-                "INSERT INTO known_movie (movie_id, title) SELECT i, 'Movie ' || i"
-                " FROM unnest(CAST(:ids AS int[])) AS i ON CONFLICT DO NOTHING"
-            ),
-            {"ids": list(KNOWN_MOVIES)},
-        )
+        await add_known_movies(session, {i: f"Movie {i}" for i in KNOWN_MOVIES})
     # Run the lifespan as a server would: it starts the cache invalidation listener.
     async with application.router.lifespan_context(application):
         yield application

@@ -148,3 +148,9 @@ async def test_people_search(client):
 async def test_out_of_range_movie_id_is_422_not_500(client):
     response = await client.get("/movies/21417867077572")
     assert response.status_code == 422
+
+
+async def test_people_page_past_the_end_keeps_the_total(client):
+    first = (await client.get("/movies/people", params={"q": "pacino"})).json()
+    beyond = (await client.get("/movies/people", params={"q": "pacino", "offset": 500})).json()
+    assert beyond["items"] == [] and beyond["total"] == first["total"] > 0

@@ -15,6 +15,7 @@ from movierec_common.consumer import publish_raw
 from movierec_common.db import Database
 from movierec_common.demo import demo_user_id
 from movierec_common.events import UserDeleted, make_event
+from movierec_common.known_movies import add_known_movies
 from movierec_common.outbox import OutboxRelay
 from movierec_common.testkit import eventually
 from movierec_common.testkit.processes import console_script
@@ -129,13 +130,7 @@ async def test_import_is_idempotent(ratings_env, shared_data_dir, tmp_path, app)
     (tmp_path / "movies.csv").write_text("movieId,title,genres\n")
     (tmp_path / "ratings.csv").write_text("\n".join([*lines, "1,2,x,3", ""]))
     async with app.state.db.transaction() as session:
-        await session.execute(
-            text(
-                "INSERT INTO known_movie (movie_id, title) SELECT DISTINCT m, 'm'"
-                " FROM unnest(CAST(:ids AS int[])) m ON CONFLICT DO NOTHING"
-            ),
-            {"ids": [int(line.split(",")[1]) for line in lines[1:]]},
-        )
+        await add_known_movies(session, {int(line.split(",")[1]): "m" for line in lines[1:]})
     outputs = []
     for _ in range(2):
         proc = await asyncio.create_subprocess_exec(

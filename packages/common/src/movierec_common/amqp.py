@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractExchange
 
 from movierec_common.logging import get_logger
 
@@ -21,10 +21,6 @@ def dead_letter_queue_name(queue: str) -> str:
 async def connect(url: str, *, timeout: float = 5.0) -> aio_pika.abc.AbstractConnection:
     """A plain (non-robust) connection: callers own reconnection and its backoff."""
     return await aio_pika.connect(url, timeout=timeout, client_properties={"product": "movierec"})
-
-
-async def connect_robust(url: str, *, timeout: float = 5.0) -> AbstractRobustConnection:
-    return await aio_pika.connect_robust(url, timeout=timeout)
 
 
 async def declare_events_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:

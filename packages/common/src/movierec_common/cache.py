@@ -241,21 +241,6 @@ class Cache:
         except (RedisError, OSError) as exc:
             self._trip(exc)
 
-    async def delete_pattern(self, pattern: str) -> None:
-        """Invalidate every key matching ``pattern`` (SCAN, never KEYS)."""
-        try:
-            batch: list[bytes] = []
-            async for key in self.client.scan_iter(match=pattern, count=500):
-                batch.append(key)
-                if len(batch) >= 500:
-                    await self.client.delete(*batch)
-                    batch.clear()
-            if batch:
-                await self.client.delete(*batch)
-        except (RedisError, OSError) as exc:
-            self._trip(exc)
-        self._local.clear()
-
     async def get_or_set_raw(
         self, key: str, loader: Callable[[], Awaitable[Any]], ttl: float | None = None
     ) -> bytes:
@@ -304,11 +289,6 @@ class Cache:
     ) -> T:
         """Like :meth:`get_or_set_raw`, decoded."""
         return orjson.loads(await self.get_or_set_raw(key, loader, ttl))
-
-    @property
-    def hit_ratio(self) -> float:
-        total = self.hits + self.misses
-        return self.hits / total if total else 0.0
 
 
 class CounterUnavailableError(RuntimeError):

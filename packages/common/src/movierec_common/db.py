@@ -150,15 +150,6 @@ class Database:
         await _close(session)
         await run_after_commit(session)
 
-    async def session_dependency(self) -> AsyncIterator[AsyncSession]:
-        """FastAPI dependency: one session per request, committed once before the response.
-
-        Declare it with ``Depends(db.session_dependency, scope="function")`` so the commit
-        happens before the response is sent (a failed commit is a 500, never a lie).
-        """
-        async with self.transaction() as session:
-            yield session
-
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the database answers ``SELECT 1`` within ``timeout`` seconds."""
         try:

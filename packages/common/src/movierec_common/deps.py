@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import redis.asyncio as redis
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,8 @@ from movierec_common.auth import AdminUser, CurrentUser, Principal
 from movierec_common.db import Database
 
 
+# Dependencies are async on purpose: FastAPI runs plain `def` dependencies in a thread pool,
+# which costs more than the work they do.
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; commits once before the response is sent."""
     database: Database = request.app.state.db
@@ -20,15 +21,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# Dependencies are async on purpose: FastAPI runs plain `def` dependencies in a thread pool,
-# which costs more than the work they do.
-async def get_redis(request: Request) -> redis.Redis:
-    return request.app.state.redis
-
-
 # scope="function": the commit runs before the response is sent, so a failed commit is a
 # 500 and never a success the database does not hold.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-RedisDep = Annotated[redis.Redis, Depends(get_redis)]
 
-__all__ = ["AdminUser", "CurrentUser", "Principal", "RedisDep", "SessionDep"]
+__all__ = ["AdminUser", "CurrentUser", "Principal", "SessionDep"]

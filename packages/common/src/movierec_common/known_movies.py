@@ -38,6 +38,18 @@ async def require_known_movie(session: AsyncSession, movie_id: int) -> None:
         raise UnknownMovieError(movie_id)
 
 
+async def add_known_movies(session: AsyncSession, movies: dict[int, str]) -> None:
+    """Record movies as known (tests and tools; services learn them from events)."""
+    await session.execute(
+        text(
+            "INSERT INTO known_movie (movie_id, title)"
+            " SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:titles AS text[]))"
+            " ON CONFLICT (movie_id) DO NOTHING"
+        ),
+        {"ids": list(movies), "titles": list(movies.values())},
+    )
+
+
 async def known_movie_ids(session: AsyncSession) -> set[int]:
     return set((await session.execute(text("SELECT movie_id FROM known_movie"))).scalars())
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -28,6 +29,18 @@ async def page_params(
 
 
 PageParamsDep = Annotated[PageParams, Depends(page_params)]
+
+
+async def page_total(
+    rows: list[dict[str, Any]], offset: int, count: Callable[[], Awaitable[int]]
+) -> tuple[list[dict[str, Any]], int]:
+    """The page and the total: from the rows' ``count(*) OVER ()`` column when the page has
+    rows; only a page past the end costs a separate ``count`` query."""
+    if rows:
+        return rows, int(rows[0]["total"])
+    if offset == 0:
+        return [], 0
+    return [], await count()
 
 
 class Page(BaseModel, Generic[T]):

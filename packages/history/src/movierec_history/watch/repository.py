@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.pagination import page_total
+
 
 async def insert(
     session: AsyncSession, entry_id: uuid.UUID, user_id: uuid.UUID, movie_id: int, at: datetime
@@ -65,12 +67,12 @@ async def list_for_user(
             )
         ).mappings()
     ]
-    if rows or offset == 0:
-        return rows, (int(rows[0]["total"]) if rows else 0)
-    total = await session.execute(
-        text("SELECT count(*) FROM watch_entry WHERE user_id = :u"), {"u": user_id}
-    )
-    return [], int(total.scalar_one())
+
+    async def count() -> int:
+        sql = text("SELECT count(*) FROM watch_entry WHERE user_id = :u")
+        return int((await session.execute(sql, {"u": user_id})).scalar_one())
+
+    return await page_total(rows, offset, count)
 
 
 async def insert_many_ignoring_existing(

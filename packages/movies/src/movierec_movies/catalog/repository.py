@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.pagination import page_total
 from movierec_movies.catalog.importer import MovieRecord
 from movierec_movies.catalog.schemas import Sort
 from movierec_movies.catalog.text import fold
@@ -108,13 +109,13 @@ async def search_movies(
         LIMIT :limit OFFSET :offset
     """  # noqa: S608 - fragments are constants; every value is a bound parameter
     rows = [dict(r) for r in (await session.execute(text(sql), params)).mappings()]
-    if rows:
-        return rows, int(rows[0]["total"])
-    if offset == 0:
-        return [], 0
-    count_sql = f"SELECT count(*) FROM movie m {where}"  # noqa: S608 - as above
-    count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
-    return [], int((await session.execute(text(count_sql), count_params)).scalar_one())
+
+    async def count() -> int:
+        count_sql = f"SELECT count(*) FROM movie m {where}"  # noqa: S608 - as above
+        count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+        return int((await session.execute(text(count_sql), count_params)).scalar_one())
+
+    return await page_total(rows, offset, count)
 
 
 async def movie_rows(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -198,7 +199,13 @@ async def search_people(
         LIMIT :limit OFFSET :offset
     """  # noqa: S608 - constant fragments, bound values
     rows = [dict(r) for r in (await session.execute(text(sql), params)).mappings()]
-    return rows, (int(rows[0]["total"]) if rows else 0)
+
+    async def count() -> int:
+        count_sql = f"SELECT count(*) FROM (SELECT p.id FROM person p JOIN movie_person mp ON mp.person_id = p.id {where} GROUP BY p.id) t"  # noqa: S608, E501 - constant fragments, bound values
+        count_params = {k: v for k, v in params.items() if k in ("like", "qf")}
+        return int((await session.execute(text(count_sql), count_params)).scalar_one())
+
+    return await page_total(rows, offset, count)
 
 
 async def content_hashes(session: AsyncSession) -> dict[int, str]:
@@ -310,10 +317,6 @@ async def write_movies(session: AsyncSession, records: list[MovieRecord]) -> Non
 
 async def delete_movie(session: AsyncSession, movie_id: int) -> None:
     await session.execute(text("DELETE FROM movie WHERE id = :id"), {"id": movie_id})
-
-
-async def movie_count(session: AsyncSession) -> int:
-    return int((await session.execute(text("SELECT count(*) FROM movie"))).scalar_one())
 
 
 # -- aggregates from other services' events ----------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.pagination import page_total
 from movierec_ratings.rating.schemas import RatingSort
 
 _ORDER = {
@@ -67,12 +68,12 @@ async def list_for_user(
             await session.execute(text(sql), {"u": user_id, "limit": limit, "offset": offset})
         ).mappings()
     ]
-    if rows or offset == 0:
-        return rows, (int(rows[0]["total"]) if rows else 0)
-    total = await session.execute(
-        text("SELECT count(*) FROM rating WHERE user_id = :u"), {"u": user_id}
-    )
-    return [], int(total.scalar_one())
+
+    async def count() -> int:
+        sql = text("SELECT count(*) FROM rating WHERE user_id = :u")
+        return int((await session.execute(sql, {"u": user_id})).scalar_one())
+
+    return await page_total(rows, offset, count)
 
 
 async def movies_of_user(session: AsyncSession, user_id: uuid.UUID, limit: int) -> list[int]:
