@@ -241,6 +241,30 @@ class Cache:
         except (RedisError, OSError) as exc:
             self._trip(exc)
 
+    async def generation(self, key: str) -> str:
+        """The current value of the generation counter ``key`` (``"0"`` until first bumped).
+
+        Counters never expire (a reset could revive entries keyed by an old value). While
+        Redis is unavailable every call returns a fresh value: nothing keyed by it is found,
+        so nothing stale is served.
+        """
+        local = self._local_get(key)
+        if local is not None:
+            return local.decode()
+        if not self._available():
+            return f"x{random.getrandbits(64):x}"
+        started = time.monotonic()
+        try:
+            raw = await self.client.set(key, b"0", nx=True, get=True)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+            return f"x{random.getrandbits(64):x}"
+        raw = raw or b"0"
+        # A bump heard while we read must win over the value we read.
+        if self._invalidated_at.get(key, 0.0) < started:
+            self._local_set(key, raw)
+        return raw.decode()
+
     async def get_or_set_raw(
         self, key: str, loader: Callable[[], Awaitable[Any]], ttl: float | None = None
     ) -> bytes:

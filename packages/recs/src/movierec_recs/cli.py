@@ -3,6 +3,7 @@ recommend-batch | train."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from datetime import UTC, datetime
@@ -15,11 +16,12 @@ from tqdm import tqdm
 
 from movierec_common.cli import service_cli
 from movierec_common.migrations import locate_migrations
-from movierec_recs import __version__
+from movierec_recs import __version__, training
 from movierec_recs.config import get_settings
 from movierec_recs.models.bundle import STRATEGIES, ModelBundle, recommend, save
 from movierec_recs.models.data import load_movielens
 from movierec_recs.models.evaluate import evaluate
+from movierec_recs.runtime import consumer_for
 from movierec_recs.worker import celery_app
 
 cli = service_cli(
@@ -29,6 +31,7 @@ cli = service_cli(
     app_factory="movierec_recs.app:create_app",
     celery_app=celery_app,
     migrations_dir=locate_migrations(__file__),
+    consumer_factory=consumer_for,
 )
 
 DataDir = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -133,17 +136,37 @@ def recommend_batch(
     click.echo(f"wrote {out_path}: {len(wanted)} users × {k}")
 
 
-@cli.command("train", help="Fit every strategy on all the data and save a versioned artifact.")
-@click.option("--data", "data_dir", type=DataDir, required=True)
+@cli.command(
+    "train",
+    help="Fit every strategy and save a versioned model: from the service's database into"
+    " it (what the API serves; the default), or with --data from MovieLens files to --out.",
+)
+@click.option("--data", "data_dir", type=DataDir, default=None)
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".movierec/models"),
     show_default=True,
+    help="Where --data training writes its artifact.",
 )
 @click.option("--seed", type=int, default=42, show_default=True)
-def train(data_dir: Path, out_dir: Path, seed: int) -> None:
+def train(data_dir: Path | None, out_dir: Path, seed: int) -> None:
+    if data_dir is None:
+        with tqdm(desc="train", unit="step") as bar:
+            try:
+                version = asyncio.run(
+                    training.train(
+                        get_settings(),
+                        progress=lambda step: (bar.set_postfix_str(step), bar.update()),
+                    )
+                )
+            except training.NothingToTrainError as exc:
+                raise click.ClickException(str(exc)) from exc
+        if version is None:
+            raise click.ClickException("another training is running; try again when it ends")
+        click.echo(f"model {version} stored; every API replica serves it within seconds")
+        return
     _require(data_dir, "ratings.csv", "movies.csv")
     dataset = load_movielens(
         data_dir / "ratings.csv", data_dir / "movies.csv", tags=data_dir / "tags.csv"
@@ -155,16 +178,13 @@ def train(data_dir: Path, out_dir: Path, seed: int) -> None:
             seed=seed,
             progress=lambda step: (bar.set_postfix_str(step), bar.update()),
         )
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    trained_at = datetime.now(UTC)
+    version = training.new_version(trained_at)
     path = out_dir / f"model-{version}.npz"
     save(
         bundle,
         path,
-        meta={
-            "version": version,
-            "trained_at": datetime.now(UTC).isoformat(),
-            "algorithm": "hybrid",
-        },
+        meta={"version": version, "trained_at": trained_at.isoformat(), "algorithm": "hybrid"},
     )
     click.echo(f"saved {path} ({bundle.fit_seconds:.1f} s to fit)")
 

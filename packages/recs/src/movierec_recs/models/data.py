@@ -52,6 +52,8 @@ class Dataset:
     interactions: Interactions
     item_index: dict[int, int] = field(default_factory=dict)
     user_index: dict[int, int] = field(default_factory=dict)
+    #: Per item, "director:Name" / "actor:Name" features when the catalog knows them.
+    people: list[list[str]] = field(default_factory=list)
 
     @property
     def n_items(self) -> int:
@@ -114,36 +116,63 @@ def load_movielens(ratings: Path, movies: Path, *, tags: Path | None = None) -> 
     )
 
 
-def item_features(
-    dataset: Dataset, *, min_tag_count: int = 2
-) -> tuple[sparse.csr_matrix, list[str]]:
-    """One-hot genres and decades and frequent tags, rows L2-normalised (TF-IDF weighted)."""
-    names: dict[str, int] = {}
-    rows, cols = [], []
+@dataclass
+class FeatureSpace:
+    """The item-feature vocabulary (genres, decades, frequent tags, directors, actors) with
+    its IDF weights, fitted on a catalog; it also maps movies added later into the same
+    space, which is how items unseen at training time are scored from their features."""
 
-    def add(item: int, name: str) -> None:
-        rows.append(item)
-        cols.append(names.setdefault(name, len(names)))
+    names: dict[str, int]
+    idf: np.ndarray
 
-    tag_counts: dict[str, int] = {}
-    for tags in dataset.tags:
-        for tag in tags:
-            tag_counts[tag] = tag_counts.get(tag, 0) + 1
-    for i in range(dataset.n_items):
-        for genre in dataset.genres[i]:
-            add(i, f"genre:{genre}")
-        if dataset.years[i]:
-            add(i, f"decade:{dataset.years[i] // 10 * 10}")
-        for tag in dataset.tags[i]:
-            if tag_counts[tag] >= min_tag_count:
-                add(i, f"tag:{tag}")
-    m = sparse.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(dataset.n_items, len(names))
-    )
-    df = np.asarray((m > 0).sum(axis=0)).ravel()
-    idf = np.log((1 + dataset.n_items) / (1 + df)).astype(np.float32) + 1
-    m = m @ sparse.diags(idf)
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1
-    m = sparse.diags(1 / norms) @ m
-    return sparse.csr_matrix(m, dtype=np.float32), list(names)
+    @classmethod
+    def fit(cls, dataset: Dataset, *, min_count: int = 2) -> FeatureSpace:
+        counts: dict[str, int] = {}
+        for i in range(dataset.n_items):
+            for name in set(_raw_features(dataset, i)):
+                counts[name] = counts.get(name, 0) + 1
+        # Genres and decades always count; a tag or a person must be shared by two movies
+        # to say anything about similarity.
+        names: dict[str, int] = {}
+        for name, count in counts.items():
+            if count >= min_count or name.startswith(("genre:", "decade:")):
+                names[name] = len(names)
+        df = np.zeros(len(names), np.float64)
+        for name, index in names.items():
+            df[index] = counts[name]
+        idf = (np.log((1 + dataset.n_items) / (1 + df)) + 1).astype(np.float32)
+        return cls(names=names, idf=idf)
+
+    def transform(self, dataset: Dataset, items: range | None = None) -> sparse.csr_matrix:
+        """Rows of ``items`` (default all), TF-IDF weighted and L2-normalised."""
+        items = items if items is not None else range(dataset.n_items)
+        rows, cols = [], []
+        for row, i in enumerate(items):
+            for name in dict.fromkeys(_raw_features(dataset, i)):
+                col = self.names.get(name)
+                if col is not None:
+                    rows.append(row)
+                    cols.append(col)
+        m = sparse.csr_matrix(
+            (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), len(self.names))
+        )
+        m = m @ sparse.diags(self.idf)
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        return sparse.csr_matrix(sparse.diags(1 / norms) @ m, dtype=np.float32)
+
+
+def _raw_features(dataset: Dataset, i: int) -> list[str]:
+    names = [f"genre:{g}" for g in dataset.genres[i]]
+    if dataset.years[i]:
+        names.append(f"decade:{dataset.years[i] // 10 * 10}")
+    names.extend(f"tag:{t}" for t in dataset.tags[i])
+    if dataset.people:
+        names.extend(dataset.people[i])
+    return names
+
+
+def item_features(dataset: Dataset) -> tuple[sparse.csr_matrix, FeatureSpace]:
+    """The feature rows of every item and the space they live in."""
+    space = FeatureSpace.fit(dataset)
+    return space.transform(dataset), space

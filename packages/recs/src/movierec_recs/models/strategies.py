@@ -3,7 +3,7 @@ of their *current* interactions, so a user unseen at training time is served too
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -46,18 +46,30 @@ class MostPopular:
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         return np.broadcast_to(self.item_scores, (rows.shape[0], len(self.item_scores))).copy()
 
+    def extend(self, features: sparse.csr_matrix) -> MostPopular:
+        """Items added after fitting have no popularity yet."""
+        extra = np.zeros(features.shape[0], np.float32)
+        return replace(self, item_scores=np.concatenate([self.item_scores, extra]))
+
 
 @dataclass
 class Ease:
     """EASE (Steck 2019): closed-form item-item weights B = I - P·diag(1/diag(P)),
-    P = (XᵀX + λI)⁻¹, on items with at least ``min_count`` interactions."""
+    P = (XᵀX + λI)⁻¹, on items with at least ``min_count`` interactions.
+
+    With ``keep`` set, each item keeps only its ``keep`` strongest outgoing weights (a sparse
+    matrix: what the service stores and serves); without, the dense matrix (the baseline).
+    """
 
     l2: float = 500.0
     min_count: int = 2
     values: str = "binary"  # or "rating": the rating matrix (score / 5)
+    keep: int | None = None
     name: str = "ease"
     items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    weights: np.ndarray | sparse.csr_matrix = field(
+        default_factory=lambda: np.zeros((0, 0), np.float32)
+    )
     n_items: int = 0
 
     def fit(self, dataset: Dataset, train: Interactions) -> Ease:
@@ -73,7 +85,7 @@ class Ease:
         del gram
         p /= -np.diag(p)
         p[np.diag_indices_from(p)] = 0.0
-        self.weights = p
+        self.weights = p if self.keep is None else prune_rows(p, self.keep)
         return self
 
     def rows(self, rows: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -86,8 +98,13 @@ class Ease:
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros((rows.shape[0], self.n_items), np.float32)
-        out[:, self.items] = self.rows(rows)[:, self.items] @ self.weights
+        product = self.rows(rows)[:, self.items] @ self.weights
+        out[:, self.items] = product.toarray() if sparse.issparse(product) else product
         return out
+
+    def extend(self, features: sparse.csr_matrix) -> Ease:
+        """Items added after fitting get no collaborative weight (they score 0)."""
+        return replace(self, n_items=self.n_items + features.shape[0])
 
     def neighbour(self, row: sparse.csr_matrix, item: int) -> int | None:
         """The user's item that contributes most to ``item``'s score (for the reason)."""
@@ -100,10 +117,27 @@ class Ease:
             return None
         candidates = user_items[mask]
         rows_idx = np.searchsorted(self.items, candidates)
-        contributions = (
-            self.weights[rows_idx, position] * self.rows(row)[0, candidates].toarray().ravel()
-        )
-        return int(candidates[int(np.argmax(contributions))])
+        weights = self.weights[rows_idx][:, [position]]
+        weights = weights.toarray().ravel() if sparse.issparse(weights) else weights.ravel()
+        contributions = weights * self.rows(row)[0, candidates].toarray().ravel()
+        best = int(np.argmax(contributions))
+        # A neighbour only explains the item if it actually pulled it up.
+        return int(candidates[best]) if contributions[best] > 0 else None
+
+
+def prune_rows(dense: np.ndarray, keep: int) -> sparse.csr_matrix:
+    """The ``keep`` largest entries of each row of ``dense``, as a sparse matrix."""
+    n_rows, n_cols = dense.shape
+    keep = min(keep, n_cols)
+    cols = np.argpartition(-dense, kth=keep - 1, axis=1)[:, :keep]
+    values = np.take_along_axis(dense, cols, axis=1)
+    indptr = np.arange(0, n_rows * keep + 1, keep)
+    pruned = sparse.csr_matrix(
+        (values.ravel(), cols.ravel(), indptr), shape=dense.shape, dtype=np.float32
+    )
+    pruned.eliminate_zeros()
+    pruned.sort_indices()
+    return pruned
 
 
 @dataclass
@@ -131,7 +165,11 @@ class Content:
         if not row.nnz:
             return None
         similarity = (self.features[row.indices] @ self.features[item].T).toarray().ravel()
-        return int(row.indices[int(np.argmax(similarity))])
+        best = int(np.argmax(similarity))
+        return int(row.indices[best]) if similarity[best] > 0 else None
+
+    def extend(self, features: sparse.csr_matrix) -> Content:
+        return replace(self, features=sparse.vstack([self.features, features]).tocsr())
 
 
 @dataclass
@@ -146,6 +184,10 @@ class LightFMModel:
     item_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     item_biases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     user_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    #: Embeddings and biases of the item features (not of the per-item identity features):
+    #: an item added later is represented by its features alone.
+    feature_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    feature_biases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def fit(
         self, dataset: Dataset, train: Interactions, features: sparse.csr_matrix
@@ -169,7 +211,18 @@ class LightFMModel:
         self.item_biases = biases.astype(np.float32)
         # The user bias only shifts a user's scores; their ranking needs the vector alone.
         self.user_vectors = model.get_user_representations()[1].astype(np.float32)
+        self.feature_vectors = model.item_embeddings[dataset.n_items :].astype(np.float32)
+        self.feature_biases = model.item_biases[dataset.n_items :].astype(np.float32)
         return self
+
+    def extend(self, features: sparse.csr_matrix) -> LightFMModel:
+        vectors = np.asarray(features @ self.feature_vectors, dtype=np.float32)
+        biases = np.asarray(features @ self.feature_biases, dtype=np.float32).ravel()
+        return replace(
+            self,
+            item_vectors=np.vstack([self.item_vectors, vectors]),
+            item_biases=np.concatenate([self.item_biases, biases]),
+        )
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         binary = rows.copy()
@@ -197,6 +250,10 @@ class PopularityPenalty:
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         return np.broadcast_to(self.values, (rows.shape[0], len(self.values))).copy()
+
+    def extend(self, features: sparse.csr_matrix) -> PopularityPenalty:
+        extra = np.zeros(features.shape[0], np.float32)  # -log(1 + 0)
+        return replace(self, values=np.concatenate([self.values, extra]))
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:

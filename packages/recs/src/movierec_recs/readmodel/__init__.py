@@ -1,0 +1,1 @@
+"""What the recs service knows, learned only from events: users, movies, interactions."""

@@ -1,0 +1,230 @@
+"""Queries over the recs read models (every one by primary key or an index)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def upsert_user(session: AsyncSession, user_id: uuid.UUID, genres: list[str]) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO app_user (user_id, favorite_genres) VALUES (:u, :g)"
+            " ON CONFLICT (user_id) DO UPDATE SET favorite_genres = excluded.favorite_genres"
+        ),
+        {"u": user_id, "g": genres},
+    )
+
+
+async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    params = {"u": user_id}
+    await session.execute(text("DELETE FROM app_user WHERE user_id = :u"), params)
+    await session.execute(text("DELETE FROM interaction WHERE user_id = :u"), params)
+    await session.execute(text("DELETE FROM watch WHERE user_id = :u"), params)
+
+
+async def upsert_movie(session: AsyncSession, movie: dict[str, Any]) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO movie (movie_id, title, year, genres, actors, directors, tags)"
+            " VALUES (:movie_id, :title, :year, :genres, :actors, :directors, :tags)"
+            " ON CONFLICT (movie_id) DO UPDATE SET title = excluded.title,"
+            " year = excluded.year, genres = excluded.genres, actors = excluded.actors,"
+            " directors = excluded.directors, tags = excluded.tags, deleted = false,"
+            " revision = nextval('movie_revision')"
+        ),
+        movie,
+    )
+
+
+async def delete_movie(session: AsyncSession, movie_id: int) -> None:
+    await session.execute(
+        text(
+            "UPDATE movie SET deleted = true, revision = nextval('movie_revision')"
+            " WHERE movie_id = :m"
+        ),
+        {"m": movie_id},
+    )
+
+
+async def add_watch(
+    session: AsyncSession, entry_id: uuid.UUID, user_id: uuid.UUID, movie_id: int, at: datetime
+) -> bool:
+    inserted = await session.execute(
+        text(
+            "INSERT INTO watch (entry_id, user_id, movie_id) VALUES (:e, :u, :m)"
+            " ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id"
+        ),
+        {"e": entry_id, "u": user_id, "m": movie_id},
+    )
+    if inserted.first() is None:
+        return False
+    await session.execute(
+        text(
+            "INSERT INTO interaction (user_id, movie_id, watches, watched_at)"
+            " VALUES (:u, :m, 1, :t) ON CONFLICT (user_id, movie_id) DO UPDATE SET"
+            " watches = interaction.watches + 1,"
+            " watched_at = greatest(interaction.watched_at, excluded.watched_at)"
+        ),
+        {"u": user_id, "m": movie_id, "t": at},
+    )
+    return True
+
+
+async def remove_watch(session: AsyncSession, entry_id: uuid.UUID) -> bool:
+    removed = await session.execute(
+        text("DELETE FROM watch WHERE entry_id = :e RETURNING user_id, movie_id"), {"e": entry_id}
+    )
+    row = removed.first()
+    if row is None:
+        return False
+    await session.execute(
+        text(
+            "UPDATE interaction SET watches = greatest(watches - 1, 0)"
+            " WHERE user_id = :u AND movie_id = :m"
+        ),
+        {"u": row.user_id, "m": row.movie_id},
+    )
+    await _drop_empty(session, row.user_id, row.movie_id)
+    return True
+
+
+async def set_rating(
+    session: AsyncSession, user_id: uuid.UUID, movie_id: int, score: float, at: datetime
+) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO interaction (user_id, movie_id, score, rated_at)"
+            " VALUES (:u, :m, :s, :t) ON CONFLICT (user_id, movie_id) DO UPDATE SET"
+            " score = excluded.score, rated_at = excluded.rated_at"
+        ),
+        {"u": user_id, "m": movie_id, "s": score, "t": at},
+    )
+
+
+async def remove_rating(session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> None:
+    await session.execute(
+        text(
+            "UPDATE interaction SET score = NULL, rated_at = NULL"
+            " WHERE user_id = :u AND movie_id = :m"
+        ),
+        {"u": user_id, "m": movie_id},
+    )
+    await _drop_empty(session, user_id, movie_id)
+
+
+async def _drop_empty(session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> None:
+    await session.execute(
+        text(
+            "DELETE FROM interaction WHERE user_id = :u AND movie_id = :m"
+            " AND watches = 0 AND score IS NULL"
+        ),
+        {"u": user_id, "m": movie_id},
+    )
+
+
+async def count_events_for_training(session: AsyncSession, n: int, threshold: int) -> bool:
+    """Add ``n`` interaction events; True (and the count reset) once ``threshold`` is reached."""
+    row = await session.execute(
+        text(
+            "UPDATE training_state SET events_since = CASE"
+            " WHEN events_since + :n >= :t THEN 0 ELSE events_since + :n END"
+            " WHERE id = 1 RETURNING events_since = 0 AS due"
+        ),
+        {"n": n, "t": threshold},
+    )
+    return bool(row.scalar_one())
+
+
+async def user_profile(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[list[str], list[tuple[int, float | None]]]:
+    """The user's favorite genres and (movie_id, score or None for watched only) pairs."""
+    genres = await session.execute(
+        text("SELECT favorite_genres FROM app_user WHERE user_id = :u"), {"u": user_id}
+    )
+    favorites = genres.scalar_one_or_none() or []
+    rows = await session.execute(
+        text("SELECT movie_id, score FROM interaction WHERE user_id = :u"), {"u": user_id}
+    )
+    return list(favorites), [(r.movie_id, r.score) for r in rows]
+
+
+async def movies_since(session: AsyncSession, revision: int) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        text(
+            "SELECT movie_id, title, year, genres, actors, directors, tags, deleted, revision"
+            " FROM movie"
+            " WHERE revision > :r ORDER BY revision"
+        ),
+        {"r": revision},
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+async def all_interactions(session: AsyncSession) -> list[Any]:
+    """Every interaction with a movie still in the catalog (for training)."""
+    rows = await session.execute(
+        text(
+            "SELECT i.user_id, i.movie_id, i.score,"
+            " greatest(i.rated_at, i.watched_at) AS at FROM interaction i"
+            " JOIN movie m ON m.movie_id = i.movie_id AND NOT m.deleted"
+            " ORDER BY i.user_id, i.movie_id"
+        )
+    )
+    return list(rows)
+
+
+async def newest_model_version(session: AsyncSession) -> str | None:
+    row = await session.execute(
+        text("SELECT version FROM model ORDER BY trained_at DESC, version DESC LIMIT 1")
+    )
+    return row.scalar_one_or_none()
+
+
+async def load_model(session: AsyncSession, version: str) -> Any:
+    row = await session.execute(
+        text(
+            "SELECT version, trained_at, algorithm, manifest, artifact FROM model"
+            " WHERE version = :v"
+        ),
+        {"v": version},
+    )
+    return row.first()
+
+
+async def save_model(
+    session: AsyncSession,
+    *,
+    version: str,
+    trained_at: datetime,
+    algorithm: str,
+    manifest: dict[str, Any],
+    artifact: bytes,
+    keep: int,
+) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO model (version, trained_at, algorithm, manifest, artifact)"
+            " VALUES (:v, :t, :a, CAST(:m AS jsonb), :b)"
+        ),
+        {
+            "v": version,
+            "t": trained_at,
+            "a": algorithm,
+            "m": orjson.dumps(manifest).decode(),
+            "b": artifact,
+        },
+    )
+    await session.execute(
+        text(
+            "DELETE FROM model WHERE version NOT IN (SELECT version FROM model"
+            " ORDER BY trained_at DESC, version DESC LIMIT :k)"
+        ),
+        {"k": keep},
+    )

@@ -1,0 +1,233 @@
+"""Recommendations for a request: cached pages, request-time scoring, reasons in words.
+
+A user's pages are cached (Redis + in-process) under keys holding the user's generation
+(bumped by the consumer after each of their events), the model version and the catalog
+revision: an event, a new model or a catalog change each make the next request score
+afresh, and nothing stale can be found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from movierec_common.cache import Cache
+from movierec_common.db import Database
+from movierec_common.errors import NotFoundError
+from movierec_common.users import AccountDeletedError, is_deleted
+from movierec_recs.models.bundle import explain as explain_item
+from movierec_recs.models.bundle import genre_mask, ranked, recommend
+from movierec_recs.readmodel import repository
+from movierec_recs.readmodel.handlers import generation_key
+from movierec_recs.serving.state import ServingState, Snapshot
+
+
+def _window(snapshot: Snapshot) -> str:
+    days = snapshot.bundle.parts["popular"].half_life_days
+    return f"activity weighted by a {days:g}-day half-life"
+
+
+class Recommender:
+    def __init__(
+        self, *, state: ServingState, cache: Cache, database: Database, implicit_score: float
+    ) -> None:
+        self.state = state
+        self.cache = cache
+        self.database = database
+        self.implicit_score = implicit_score
+
+    # -- the endpoints' entry points (cached JSON bytes) ---------------------------------
+
+    async def for_user(
+        self, user_id: uuid.UUID, *, strategy: str, genres: list[str], limit: int, offset: int
+    ) -> bytes:
+        snapshot = self.state.require()
+        generation = await self.cache.generation(generation_key(self.cache, user_id))
+        key = self.cache.key(
+            "u", user_id, generation, snapshot.version, snapshot.catalog_revision, strategy,
+            ",".join(sorted(genres)), limit, offset,
+        )  # fmt: skip
+        return await self.cache.get_or_set_raw(
+            key, lambda: self._for_user(snapshot, user_id, strategy, genres, limit, offset)
+        )
+
+    async def popular(self, *, genres: list[str], limit: int, offset: int) -> bytes:
+        snapshot = self.state.require()
+        key = self.cache.key(
+            "popular", snapshot.version, snapshot.catalog_revision, ",".join(sorted(genres)),
+            limit, offset,
+        )  # fmt: skip
+        return await self.cache.get_or_set_raw(
+            key, lambda: self._popular(snapshot, genres, limit, offset)
+        )
+
+    async def similar(self, movie_id: int, *, limit: int, offset: int) -> bytes:
+        snapshot = self.state.require()
+        item = snapshot.bundle.dataset.item_index.get(movie_id)
+        if item is None or not snapshot.available[item]:
+            raise NotFoundError(f"Movie {movie_id} not found.")
+        key = self.cache.key(
+            "similar", movie_id, snapshot.version, snapshot.catalog_revision, limit, offset
+        )
+        return await self.cache.get_or_set_raw(
+            key, lambda: self._similar(snapshot, item, limit, offset)
+        )
+
+    def model_info(self) -> dict[str, Any]:
+        snapshot = self.state.require()
+        manifest = snapshot.manifest
+        return {
+            "version": snapshot.version,
+            "trained_at": manifest["trained_at"],
+            "algorithm": manifest["algorithm"],
+            "metrics": manifest.get("metrics", {}),
+            "sizes": manifest.get("sizes", {}),
+            "fit_seconds": manifest.get("fit_seconds"),
+            "training_seconds": manifest.get("training_seconds"),
+            "weights": manifest.get("weights", {}),
+            "catalog_items": int(snapshot.available.sum()),
+        }
+
+    # -- scoring -------------------------------------------------------------------------
+
+    async def _for_user(
+        self,
+        snapshot: Snapshot,
+        user_id: uuid.UUID,
+        strategy: str,
+        genres: list[str],
+        limit: int,
+        offset: int,
+    ) -> dict[str, Any]:
+        async with self.database.transaction() as session:
+            if await is_deleted(session, user_id):
+                raise AccountDeletedError()
+            favorites, pairs = await repository.user_profile(session, user_id)
+        bundle = snapshot.bundle
+        index = bundle.dataset.item_index
+        known = [(index[m], s) for m, s in pairs if m in index]
+        row = sparse.csr_matrix(
+            (
+                np.asarray([self.implicit_score if s is None else s for _, s in known], np.float32),
+                (np.zeros(len(known), np.int32), np.asarray([i for i, _ in known], np.int32)),
+            ),
+            shape=(1, bundle.dataset.n_items),
+        )
+        allowed = snapshot.available & genre_mask(bundle, genres) if genres else snapshot.available
+        entries = recommend(
+            bundle,
+            row,
+            strategy=strategy,
+            k=limit,
+            offset=offset,
+            favorite_genres=favorites,
+            user=bundle.dataset.user_index.get(str(user_id)),
+            allowed=allowed,
+        )
+        items = [
+            self._item(snapshot, e["item"], e["score"], e["reason"], genres, favorites)
+            for e in entries
+        ]
+        return self._page(snapshot, items, strategy, limit, offset)
+
+    async def _popular(
+        self, snapshot: Snapshot, genres: list[str], limit: int, offset: int
+    ) -> dict[str, Any]:
+        bundle = snapshot.bundle
+        scores = bundle.parts["popular"].item_scores
+        allowed = snapshot.available & genre_mask(bundle, genres) if genres else snapshot.available
+        items = [
+            self._item(snapshot, i, float(scores[i]), {"kind": "popular"}, genres, [])
+            for i in ranked(scores, allowed, offset, offset + limit)
+        ]
+        return self._page(snapshot, items, "popular", limit, offset)
+
+    async def _similar(
+        self, snapshot: Snapshot, item: int, limit: int, offset: int
+    ) -> dict[str, Any]:
+        bundle = snapshot.bundle
+        row = sparse.csr_matrix(
+            (np.ones(1, np.float32), ([0], [item])), shape=(1, bundle.dataset.n_items)
+        )
+        scores = bundle.strategy("similar").score(row)[0]
+        allowed = snapshot.available.copy()
+        allowed[item] = False
+        items = []
+        for i in ranked(scores, allowed, offset, offset + limit):
+            reason = explain_item(bundle, row, i, "hybrid")
+            if reason["kind"] == "because_you_watched":
+                reason = {"kind": "similar_content", "because_of": item}
+            elif reason["kind"] == "taste":
+                reason = {"kind": "taste", "because_of": item}
+            items.append(self._item(snapshot, i, float(scores[i]), reason, [], []))
+        return self._page(snapshot, items, "similar", limit, offset)
+
+    # -- formatting ----------------------------------------------------------------------
+
+    def _item(
+        self,
+        snapshot: Snapshot,
+        item: int,
+        score: float,
+        reason: dict[str, Any],
+        genres: list[str],
+        favorites: list[str],
+    ) -> dict[str, Any]:
+        dataset = snapshot.bundle.dataset
+        year = int(dataset.years[item])
+        return {
+            "movie_id": int(dataset.item_ids[item]),
+            "title": dataset.titles[item],
+            "year": year or None,
+            "genres": dataset.genres[item],
+            "score": round(score, 6),
+            "reason": self._reason(snapshot, item, reason, genres, favorites),
+        }
+
+    def _reason(
+        self,
+        snapshot: Snapshot,
+        item: int,
+        reason: dict[str, Any],
+        genres: list[str],
+        favorites: list[str],
+    ) -> dict[str, Any]:
+        dataset = snapshot.bundle.dataset
+        kind = reason["kind"]
+        other = reason.get("because_of")
+        title = dataset.titles[other] if other is not None else ""
+        if kind == "viewers_also_liked":
+            text = f"Viewers who liked {title} also liked this"
+        elif kind == "because_you_watched":
+            text = f"Because you watched {title}"
+        elif kind == "similar_content":
+            text = f"Shares genres, era, tags or people with {title}"
+        elif kind == "taste" and other is not None:
+            text = f"Liked by the same viewers as {title} in the learned taste model"
+        elif kind == "taste":
+            text = "Close to your taste as learned from everything you watched and rated"
+        elif kind == "favorite_genres":
+            matched = [g for g in favorites if g in dataset.genres[item]]
+            text = f"Popular in {matched[0]}, one of your favorite genres ({_window(snapshot)})"
+        else:
+            where = f" in {' & '.join(genres)}" if genres else ""
+            text = f"Popular{where} lately ({_window(snapshot)})"
+        out: dict[str, Any] = {"kind": kind, "text": text}
+        if other is not None:
+            out["movie_id"] = int(dataset.item_ids[other])
+        return out
+
+    @staticmethod
+    def _page(
+        snapshot: Snapshot, items: list[dict[str, Any]], strategy: str, limit: int, offset: int
+    ) -> dict[str, Any]:
+        return {
+            "items": items,
+            "strategy": strategy,
+            "model_version": snapshot.version,
+            "limit": limit,
+            "offset": offset,
+        }

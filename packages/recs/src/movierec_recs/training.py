@@ -1,0 +1,159 @@
+"""Training from the read models: fit the library's bundle, store it as a new model version.
+
+Runs in the Celery worker (``movierec_recs.train``, on the beat schedule and after
+``train_after_events`` new interactions) and from ``movierec-recs train --from-db``. One
+training at a time (a PostgreSQL advisory lock); a failed training stores nothing, so the
+previous model keeps serving.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from movierec_common.db import oneoff_transaction
+from movierec_common.logging import get_logger
+from movierec_recs.config import Settings
+from movierec_recs.models.bundle import ModelBundle, evaluate_scorer, to_bytes
+from movierec_recs.models.data import Dataset, Interactions
+from movierec_recs.models.evaluation import holdout_split
+from movierec_recs.readmodel import repository
+
+log = get_logger(__name__)
+
+#: pg_try_advisory_xact_lock key: "recs" as an integer.
+TRAINING_LOCK = 0x72656373
+ALGORITHM = "hybrid: EASE (ratings) + LightFM WARP (item features) + content + novelty"
+
+
+class NothingToTrainError(RuntimeError):
+    pass
+
+
+def catalog_dataset(movies: list[dict[str, Any]]) -> Dataset:
+    """A Dataset of the catalog rows (movie_id, title, year, genres, tags, people), no users."""
+    movies = sorted(movies, key=lambda m: m["movie_id"])
+    item_ids = np.asarray([m["movie_id"] for m in movies], np.int64)
+    return Dataset(
+        item_ids=item_ids,
+        titles=[m["title"] for m in movies],
+        years=np.asarray([m["year"] or 0 for m in movies], np.int16),
+        genres=[list(m["genres"]) for m in movies],
+        tags=[[t.lower() for t in m["tags"]] for m in movies],
+        user_ids=np.zeros(0, dtype=str),
+        interactions=Interactions(
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int64),
+        ),
+        item_index={int(m): i for i, m in enumerate(item_ids)},
+        people=[
+            [f"director:{d}" for d in m["directors"]] + [f"actor:{a}" for a in m["actors"]]
+            for m in movies
+        ],
+    )
+
+
+async def load_dataset(session: AsyncSession, implicit_score: float) -> Dataset:
+    """The live catalog and every interaction with it (a watch alone counts as
+    ``implicit_score``)."""
+    movies = [m for m in await repository.movies_since(session, 0) if not m["deleted"]]
+    dataset = catalog_dataset(movies)
+    user_index: dict[str, int] = {}
+    users, items, scores, times = [], [], [], []
+    for row in await repository.all_interactions(session):
+        item = dataset.item_index.get(row.movie_id)
+        if item is None:
+            continue
+        users.append(user_index.setdefault(str(row.user_id), len(user_index)))
+        items.append(item)
+        scores.append(implicit_score if row.score is None else row.score)
+        times.append(int(row.at.timestamp()) if row.at else 0)
+    dataset.user_ids = np.asarray(list(user_index), dtype=str)
+    dataset.user_index = user_index
+    dataset.interactions = Interactions(
+        np.asarray(users, np.int32),
+        np.asarray(items, np.int32),
+        np.asarray(scores, np.float32),
+        np.asarray(times, np.int64),
+    )
+    return dataset
+
+
+def new_version(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def fit_and_measure(
+    dataset: Dataset, *, evaluate: bool, seed: int = 42, progress: Callable[[str], None]
+) -> tuple[ModelBundle, dict[str, float]]:
+    metrics: dict[str, float] = {}
+    if evaluate:
+        progress("offline metrics (80 % split)")
+        split = holdout_split(dataset.interactions, seed=seed)
+        held = ModelBundle.fit(dataset, split.train, seed=seed)
+        metrics = evaluate_scorer(held.strategy("hybrid"), dataset, split.train, split.test, 10)
+        metrics = {f"{name}@10" if name != "users" else name: v for name, v in metrics.items()}
+    progress("fitting on all interactions")
+    return ModelBundle.fit(dataset, dataset.interactions, seed=seed, progress=progress), metrics
+
+
+async def train(settings: Settings, *, progress: Callable[[str], None] | None = None) -> str | None:
+    """Fit and store a new model version; None if another training holds the lock."""
+    note = progress or (lambda step: log.info("training_step", step=step))
+    started = time.perf_counter()
+    async with oneoff_transaction(settings.resolved_database_url) as session:
+        locked = await session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TRAINING_LOCK}
+        )
+        if not locked.scalar_one():
+            log.info("training_skipped", reason="another training is running")
+            return None
+        note("loading interactions")
+        dataset = await load_dataset(session, settings.implicit_score)
+        if not dataset.n_items or not len(dataset.interactions):
+            raise NothingToTrainError(
+                f"nothing to train on: {dataset.n_items} movies, "
+                f"{len(dataset.interactions)} interactions"
+            )
+        bundle, metrics = fit_and_measure(dataset, evaluate=settings.train_evaluate, progress=note)
+        trained_at = datetime.now(UTC)
+        version = new_version(trained_at)
+        manifest = {
+            "version": version,
+            "trained_at": trained_at.isoformat(),
+            "algorithm": ALGORITHM,
+            "metrics": metrics,
+        }
+        artifact = to_bytes(bundle, meta=manifest)
+        manifest.update(
+            fit_seconds=round(bundle.fit_seconds, 2),
+            training_seconds=round(time.perf_counter() - started, 2),
+            weights=bundle.weights,
+            sizes={
+                "items": int(dataset.n_items),
+                "users": int(dataset.n_users),
+                "interactions": len(dataset.interactions),
+                "features": len(bundle.space.names) if bundle.space else 0,
+                "artifact_bytes": len(artifact),
+            },
+        )
+        note("saving")
+        await repository.save_model(
+            session,
+            version=version,
+            trained_at=trained_at,
+            algorithm=ALGORITHM,
+            manifest=manifest,
+            artifact=artifact,
+            keep=settings.keep_models,
+        )
+    log.info("model_trained", version=version, **manifest["sizes"], metrics=metrics)
+    return version
