@@ -47,7 +47,7 @@ def signing(tmp_path_factory) -> dict:
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def token(signing) -> Callable[..., dict[str, str]]:
     """``token(role="user", user_id=None)`` → an Authorization header with a valid token."""
 
