@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from pathlib import Path
@@ -11,9 +12,12 @@ import asyncpg
 import pytest_asyncio
 
 import movierec_auth
+from movierec_common.demo import demo_user_id
 from movierec_common.keys import generate_keypair
 from movierec_common.migrations import create_and_migrate, locate_migrations
 from movierec_common.testkit.processes import ServiceProcess, console_script
+from movierec_tools.bench_movies import run_command
+from movierec_tools.bench_recs import load_read_models
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -153,3 +157,43 @@ async def test_readme_history_and_ratings_walkthrough_runs_verbatim(
     assert codes == ["204", "204", "201", "200", "404", "204"]
     assert '"average":5.0' in out
     assert '{"items":[],"total":0' in out  # the other user's view
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def recs_service(test_run, signing, shared_data_dir):
+    url = test_run.database_url("readme_recs")
+    test_run.databases.append(test_run.database_name("readme_recs"))
+    test_run.queues.append(f"{test_run.namespace}.recs.events")
+    env = {
+        **os.environ,
+        "MOVIEREC_RECS_DATABASE_URL": url,
+        "MOVIEREC_EVENTS_EXCHANGE": test_run.events_exchange,
+        "MOVIEREC_NAMESPACE": test_run.namespace,
+        "MOVIEREC_JWT_PUBLIC_KEYS": str(signing["jwks"]),
+        "MOVIEREC_RECS_TRAIN_EVALUATE": "false",
+    }
+    await run_command("recs", ["migrate"], env)
+    await load_read_models(url, shared_data_dir)
+    await run_command("recs", ["train"], env)
+    process = await ServiceProcess.api("recs", env=env).start()
+    yield process
+    await process.stop()
+
+
+async def test_readme_recs_walkthrough_runs_verbatim(recs_service, token, tmp_path):
+    env = {
+        **os.environ,
+        "RECS": recs_service.base_url,
+        "ACCESS": token(user_id=demo_user_id(1))["Authorization"].split()[1],
+    }
+    code, out = await run_sh(readme_block("recs"), env=env, cwd=tmp_path)
+    assert code == 0, out
+    lines = out.splitlines()
+    model, mine, history, popular, similar, invalid = (json.loads(line) for line in lines[-6:])
+    assert model["sizes"]["items"] == 9742 and model["sizes"]["users"] == 610
+    assert len(mine["items"]) == 3 and mine["items"][0]["reason"]["text"]
+    assert history["offset"] == 3
+    assert all("Comedy" in item["genres"] for item in history["items"] + popular["items"])
+    assert popular["items"][0]["reason"]["text"].startswith("Popular in Comedy lately")
+    assert similar["items"] and all(i["movie_id"] != 858 for i in similar["items"])
+    assert invalid["status"] == 422

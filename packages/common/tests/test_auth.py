@@ -163,3 +163,32 @@ async def test_dependencies_answer_401_and_403(keys):
         admin_token = _sign(keys, _claims(role="admin"))
         allowed = await client.get("/t/admin", headers={"Authorization": f"Bearer {admin_token}"})
         assert allowed.status_code == 200
+
+
+def test_a_verified_token_is_remembered_until_its_expiry_at_most_briefly(keys, monkeypatch):
+    verifier = TokenVerifier(
+        JWKSKeyring(keys["jwks"]), issuer=ISS, audience=AUD, remember_seconds=30
+    )
+    token = _sign(keys, _claims(exp=int(time.time()) + 10))
+    first = verifier.verify(token)
+    calls = []
+    monkeypatch.setattr(verifier, "_verify", lambda t: calls.append(t) or first)
+    assert verifier.verify(token) is first and calls == []  # no second signature check
+    # Past the token's exp the cached entry is gone and the token is checked again.
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 11)
+    verifier.verify(token)
+    assert calls == [token]
+
+
+def test_a_remembered_token_of_a_removed_key_is_honoured_only_briefly(keys, tmp_path, monkeypatch):
+    verifier = TokenVerifier(
+        JWKSKeyring(keys["jwks"]), issuer=ISS, audience=AUD, remember_seconds=5
+    )
+    token = _sign(keys, _claims())
+    verifier.verify(token)
+    keys["jwks"].write_text(json.dumps({"keys": []}))
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 6)
+    with pytest.raises(InvalidTokenError):
+        verifier.verify(token)

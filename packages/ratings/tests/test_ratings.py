@@ -13,7 +13,10 @@ from sqlalchemy import text
 
 async def _events(app, user_id: uuid.UUID) -> list[dict]:
     async with app.state.db.transaction() as session:
-        rows = await session.execute(text("SELECT body FROM outbox ORDER BY id"))
+        # Events only: the outbox also carries Celery task messages (e.g. another test's purge).
+        rows = await session.execute(
+            text("SELECT body FROM outbox WHERE exchange <> '' ORDER BY id")
+        )
         events = [json.loads(bytes(r[0])) for r in rows]
     return [e for e in events if e["payload"].get("user_id") == str(user_id)]
 

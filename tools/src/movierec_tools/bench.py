@@ -16,6 +16,7 @@ from movierec_common.settings import CommonSettings
 from movierec_tools.bench_core import Bench
 from movierec_tools.bench_kernel import consumer_throughput, relay_latency
 from movierec_tools.bench_movies import movies_cases
+from movierec_tools.bench_recs import recs_cases
 from movierec_tools.bench_userdata import userdata_cases
 
 Case = Callable[[Bench, CommonSettings], Awaitable[Any]]
@@ -26,6 +27,7 @@ CASES: dict[str, Case] = {
     "consumer-unbatched": lambda b, s: consumer_throughput(b, s, count=2000, batch_size=1),
     "movies": movies_cases,
     "writes": userdata_cases,
+    "recs": recs_cases,
 }
 
 

@@ -23,13 +23,19 @@ MOVIES = 100
 
 def bench_tokens(keys: Path, count: int) -> list[str]:
     """Access tokens for ``count`` fresh users, signed with the bench's own key."""
+    return sign_tokens(keys, [uuid.uuid4() for _ in range(count)])
+
+
+def sign_tokens(keys: Path, subjects: list[uuid.UUID]) -> list[str]:
+    """Access tokens for ``subjects``, signed with a key made for the bench (its JWKS is
+    ``keys/jwks.json``)."""
     jwk = generate_keypair(keys / "signing.pem", keys / "jwks.json")
     private = load_private_key(keys / "signing.pem")
     now = int(time.time())
     return [
         jwt.encode(
             {
-                "sub": str(uuid.uuid4()),
+                "sub": str(subject),
                 "iss": "movierec-auth",
                 "aud": "movierec",
                 "iat": now,
@@ -42,7 +48,7 @@ def bench_tokens(keys: Path, count: int) -> list[str]:
             algorithm="EdDSA",
             headers={"kid": jwk["kid"]},
         )
-        for _ in range(count)
+        for subject in subjects
     ]
 
 

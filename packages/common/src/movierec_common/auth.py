@@ -9,7 +9,9 @@ and ``iss``, ``aud``, ``exp``, ``nbf``, ``sub`` and ``typ=access`` all check out
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,13 +75,45 @@ class JWKSKeyring:
 
 
 class TokenVerifier:
-    def __init__(self, keyring: JWKSKeyring, *, issuer: str, audience: str) -> None:
+    """Verifies access tokens; a token verified once is remembered for a short while.
+
+    A signature check costs more than the rest of a cached read, and clients send the same
+    token with every request. A remembered token is trusted until the earlier of its
+    ``exp`` and ``remember_seconds`` after it was checked (which bounds how long a key
+    removed from the JWKS file keeps being honoured).
+    """
+
+    def __init__(
+        self,
+        keyring: JWKSKeyring,
+        *,
+        issuer: str,
+        audience: str,
+        remember_seconds: float = 60.0,
+        remember_max: int = 10_000,
+    ) -> None:
         self.keyring = keyring
         self.issuer = issuer
         self.audience = audience
+        self.remember_seconds = remember_seconds
+        self.remember_max = remember_max
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
         """Return the principal of a valid access token or raise :class:`InvalidTokenError`."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            if remembered[0] > time.time():
+                return remembered[1]
+            del self._verified[token]
+        principal = self._verify(token)
+        until = min(float(principal.claims["exp"]), time.time() + self.remember_seconds)
+        self._verified[token] = (until, principal)
+        while len(self._verified) > self.remember_max:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

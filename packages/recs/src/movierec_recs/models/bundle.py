@@ -94,6 +94,15 @@ class ModelBundle:
     seed: int = 42
     fit_seconds: float = 0.0
     space: FeatureSpace | None = None
+    #: Per genre, which items have it (computed on first use; the catalog is fixed).
+    genre_items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def has_genre(self, genre: str) -> np.ndarray:
+        mask = self.genre_items.get(genre)
+        if mask is None:
+            mask = np.array([genre in g for g in self.dataset.genres], dtype=bool)
+            self.genre_items[genre] = mask
+        return mask
 
     @classmethod
     def fit(
@@ -356,16 +365,19 @@ def with_catalog(bundle: ModelBundle, catalog: Dataset) -> tuple[ModelBundle, np
 
 def genre_mask(bundle: ModelBundle, genres: list[str]) -> np.ndarray:
     """Items having every one of ``genres``."""
-    wanted = set(genres)
-    return np.array([wanted <= set(g) for g in bundle.dataset.genres], dtype=bool)
+    mask = np.ones(bundle.dataset.n_items, bool)
+    for genre in genres:
+        mask &= bundle.has_genre(genre)
+    return mask
 
 
 def cold_start_scores(bundle: ModelBundle, favorite_genres: list[str] | None) -> np.ndarray:
     """Popular movies, in the favorite genres first when there are any."""
     scores = bundle.parts["popular"].item_scores.astype(np.float64).copy()
     if favorite_genres:
-        wanted = set(favorite_genres)
-        boost = np.array([bool(wanted & set(g)) for g in bundle.dataset.genres], dtype=float)
+        boost = np.zeros(bundle.dataset.n_items, bool)
+        for genre in favorite_genres:
+            boost |= bundle.has_genre(genre)
         scores = scores + boost * (scores.max() + 1.0)
     return scores
 
@@ -419,25 +431,30 @@ def recommend(
         ]
     scorer = bundle.strategy(strategy)
     scores = scorer.score(row, None if user is None else np.array([user]))[0]
-    out = []
-    for item in ranked(scores, mask, offset, offset + k):
-        out.append(
-            {
-                "item": item,
-                "score": float(scores[item]),
-                "reason": explain(bundle, row, item, strategy),
-            }
-        )
-    return out
+    items = ranked(scores, mask, offset, offset + k)
+    reasons = explain(bundle, row, items, strategy)
+    return [
+        {"item": item, "score": float(scores[item]), "reason": reason}
+        for item, reason in zip(items, reasons, strict=True)
+    ]
 
 
-def explain(bundle: ModelBundle, row: sparse.csr_matrix, item: int, strategy: str) -> dict:
-    """Why ``item`` ranks high for the user of ``row`` under ``strategy``."""
+def explain(
+    bundle: ModelBundle, row: sparse.csr_matrix, items: list[int], strategy: str
+) -> list[dict[str, Any]]:
+    """Why each of ``items`` ranks high for the user of ``row`` under ``strategy``."""
+    collaborative: list[int | None] = [None] * len(items)
     if strategy in ("hybrid", "ratings"):
-        neighbour = bundle.parts["ratings"].neighbour(row, item)
-        if neighbour is not None:
-            return {"kind": "viewers_also_liked", "because_of": neighbour}
-    neighbour = bundle.parts["content"].neighbour(row, item)
-    if neighbour is not None and strategy in ("hybrid", "history"):
-        return {"kind": "because_you_watched", "because_of": neighbour}
-    return {"kind": "taste"}
+        collaborative = bundle.parts["ratings"].neighbours(row, items)
+    content: list[int | None] = [None] * len(items)
+    if strategy in ("hybrid", "history"):
+        content = bundle.parts["content"].neighbours(row, items)
+    reasons: list[dict[str, Any]] = []
+    for by_ratings, by_content in zip(collaborative, content, strict=True):
+        if by_ratings is not None:
+            reasons.append({"kind": "viewers_also_liked", "because_of": by_ratings})
+        elif by_content is not None:
+            reasons.append({"kind": "because_you_watched", "because_of": by_content})
+        else:
+            reasons.append({"kind": "taste"})
+    return reasons

@@ -97,6 +97,8 @@ class Ease:
         return binary
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        if rows.shape[0] == 1:
+            return self.score_one(rows)[None, :]
         out = np.zeros((rows.shape[0], self.n_items), np.float32)
         product = self.rows(rows)[:, self.items] @ self.weights
         out[:, self.items] = product.toarray() if sparse.issparse(product) else product
@@ -106,23 +108,46 @@ class Ease:
         """Items added after fitting get no collaborative weight (they score 0)."""
         return replace(self, n_items=self.n_items + features.shape[0])
 
-    def neighbour(self, row: sparse.csr_matrix, item: int) -> int | None:
-        """The user's item that contributes most to ``item``'s score (for the reason)."""
-        position = np.searchsorted(self.items, item)
-        if position >= len(self.items) or self.items[position] != item:
-            return None
-        user_items = row.indices
-        mask = np.isin(user_items, self.items)
-        if not mask.any():
-            return None
-        candidates = user_items[mask]
-        rows_idx = np.searchsorted(self.items, candidates)
-        weights = self.weights[rows_idx][:, [position]]
-        weights = weights.toarray().ravel() if sparse.issparse(weights) else weights.ravel()
-        contributions = weights * self.rows(row)[0, candidates].toarray().ravel()
-        best = int(np.argmax(contributions))
-        # A neighbour only explains the item if it actually pulled it up.
-        return int(candidates[best]) if contributions[best] > 0 else None
+    def _positions(self) -> np.ndarray:
+        """Position of each catalog item among ``items`` (-1 when it has no weights)."""
+        positions = np.full(self.n_items, -1, np.int64)
+        positions[self.items] = np.arange(len(self.items))
+        return positions
+
+    def _user_weights(self, row: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For one user: their items that have weights, those items' rows of the weight
+        matrix' positions, and the values the model reads for them."""
+        positions = self._positions()[row.indices]
+        mask = positions >= 0
+        values = self.rows(row).data[mask]
+        return row.indices[mask], positions[mask], values
+
+    def score_one(self, row: sparse.csr_matrix) -> np.ndarray:
+        """``score`` of a single user, summing only the weight rows of their items."""
+        out = np.zeros(self.n_items, np.float32)
+        _, positions, values = self._user_weights(row)
+        if len(positions):
+            weights = self.weights[positions]
+            out[self.items] = weights.T @ values
+        return out
+
+    def neighbours(self, row: sparse.csr_matrix, items: list[int]) -> list[int | None]:
+        """Per item, the user's item that contributes most to its score (for the reason),
+        or None when no item of the user pulled it up."""
+        found: list[int | None] = [None] * len(items)
+        candidates, positions, values = self._user_weights(row)
+        targets = self._positions()[np.asarray(items, np.int64)] if items else np.zeros(0, int)
+        wanted = np.flatnonzero(targets >= 0)
+        if not len(candidates) or not len(wanted):
+            return found
+        weights = self.weights[positions][:, targets[wanted]]
+        weights = weights.toarray() if sparse.issparse(weights) else np.asarray(weights)
+        contributions = weights * values[:, None]
+        best = contributions.argmax(axis=0)
+        for column, j in enumerate(wanted):
+            if contributions[best[column], column] > 0:
+                found[j] = int(candidates[best[column]])
+        return found
 
 
 def prune_rows(dense: np.ndarray, keep: int) -> sparse.csr_matrix:
@@ -161,12 +186,13 @@ class Content:
         profiles = sparse.diags(1 / norms) @ profiles
         return np.asarray((profiles @ self.features.T).todense(), dtype=np.float32)
 
-    def neighbour(self, row: sparse.csr_matrix, item: int) -> int | None:
-        if not row.nnz:
-            return None
-        similarity = (self.features[row.indices] @ self.features[item].T).toarray().ravel()
-        best = int(np.argmax(similarity))
-        return int(row.indices[best]) if similarity[best] > 0 else None
+    def neighbours(self, row: sparse.csr_matrix, items: list[int]) -> list[int | None]:
+        """Per item, the user's most similar item (None when nothing is similar at all)."""
+        if not row.nnz or not items:
+            return [None] * len(items)
+        similarity = (self.features[row.indices] @ self.features[items].T).toarray()
+        best = similarity.argmax(axis=0)
+        return [int(row.indices[b]) if similarity[b, j] > 0 else None for j, b in enumerate(best)]
 
     def extend(self, features: sparse.csr_matrix) -> Content:
         return replace(self, features=sparse.vstack([self.features, features]).tocsr())

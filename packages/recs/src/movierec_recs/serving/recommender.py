@@ -18,7 +18,7 @@ from movierec_common.cache import Cache
 from movierec_common.db import Database
 from movierec_common.errors import NotFoundError
 from movierec_common.users import AccountDeletedError, is_deleted
-from movierec_recs.models.bundle import explain as explain_item
+from movierec_recs.models.bundle import explain as explain_items
 from movierec_recs.models.bundle import genre_mask, ranked, recommend
 from movierec_recs.readmodel import repository
 from movierec_recs.readmodel.handlers import generation_key
@@ -155,12 +155,14 @@ class Recommender:
         scores = bundle.strategy("similar").score(row)[0]
         allowed = snapshot.available.copy()
         allowed[item] = False
+        chosen = ranked(scores, allowed, offset, offset + limit)
         items = []
-        for i in ranked(scores, allowed, offset, offset + limit):
-            reason = explain_item(bundle, row, i, "hybrid")
-            if reason["kind"] == "because_you_watched":
+        for i, found in zip(chosen, explain_items(bundle, row, chosen, "hybrid"), strict=True):
+            # Co-ratings name the movie itself; otherwise say what makes the two alike.
+            reason = found
+            if found["kind"] == "because_you_watched":
                 reason = {"kind": "similar_content", "because_of": item}
-            elif reason["kind"] == "taste":
+            elif found["kind"] == "taste":
                 reason = {"kind": "taste", "because_of": item}
             items.append(self._item(snapshot, i, float(scores[i]), reason, [], []))
         return self._page(snapshot, items, "similar", limit, offset)
