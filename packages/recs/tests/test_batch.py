@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import random
 from pathlib import Path
 
@@ -160,3 +161,31 @@ def test_pruned_ease_keeps_the_strongest_weights_of_each_row():
     dense = np.array([[0.0, 3.0, -1.0, 2.0], [5.0, 0.0, 1.0, 4.0]], np.float32)
     pruned = prune_rows(dense, 2).toarray()
     assert pruned.tolist() == [[0.0, 3.0, 0.0, 2.0], [5.0, 0.0, 0.0, 4.0]]
+
+
+async def test_one_seed_fits_the_same_model_in_every_process(tiny: Path):
+    """String hashing differs between processes; the fitted model must not."""
+    vocabulary = ["dark", "funny", "space", "twist", "classic", "slow", "gore", "quirky"]
+    tags = ["userId,movieId,tag,timestamp"] + [
+        f"1,{m},{tag},0" for m in range(1, 41) for tag in vocabulary[m % 4 : m % 4 + 5]
+    ]
+    (tiny / "tags.csv").write_text("\n".join(tags) + "\n")
+    models = []
+    for hash_seed in ("1", "2"):
+        out = tiny / f"models-{hash_seed}"
+        proc = await asyncio.create_subprocess_exec(
+            console_script("movierec-recs"),
+            *("train", "--data", str(tiny), "--out", str(out)),
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await proc.communicate()
+        assert proc.returncode == 0, output.decode()
+        (artifact,) = out.glob("model-*.npz")
+        models.append(from_bytes(artifact.read_bytes())[0])
+    first, second = models
+    assert first.space.names == second.space.names
+    np.testing.assert_array_equal(
+        first.parts["lightfm"].item_vectors, second.parts["lightfm"].item_vectors
+    )

@@ -133,9 +133,11 @@ class FeatureSpace:
                 counts[name] = counts.get(name, 0) + 1
         # Genres and decades always count; a tag or a person must be shared by two movies
         # to say anything about similarity.
+        # Sorted: the column order must not depend on the process's string hashing, or a
+        # fit with a fixed seed would differ from one process to the next.
         names: dict[str, int] = {}
-        for name, count in counts.items():
-            if count >= min_count or name.startswith(("genre:", "decade:")):
+        for name in sorted(counts):
+            if counts[name] >= min_count or name.startswith(("genre:", "decade:")):
                 names[name] = len(names)
         df = np.zeros(len(names), np.float64)
         for name, index in names.items():

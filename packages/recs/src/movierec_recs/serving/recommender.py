@@ -45,9 +45,10 @@ class Recommender:
         self, user_id: uuid.UUID, *, strategy: str, genres: list[str], limit: int, offset: int
     ) -> bytes:
         snapshot = self.state.require()
-        generation = await self.cache.generation(generation_key(self.cache, user_id))
+        user = str(user_id)
+        generation = await self.cache.generation(generation_key(self.cache, user))
         key = self.cache.key(
-            "u", user_id, generation, snapshot.version, snapshot.catalog_revision, strategy,
+            "u", user, generation, snapshot.version, snapshot.catalog_revision, strategy,
             ",".join(sorted(genres)), limit, offset,
         )  # fmt: skip
         return await self.cache.get_or_set_raw(
