@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from jwt import PyJWK
 
 from movierec_common.errors import ForbiddenError, UnauthorizedError
@@ -149,9 +149,6 @@ class TokenVerifier:
         return Principal(user_id=user_id, role=str(claims.get("role", "user")), claims=claims)
 
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
-
-
 def _verifier(request: Request) -> TokenVerifier:
     verifier = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
@@ -165,16 +162,24 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise UnauthorizedError("Missing bearer token.")
-    try:
-        return _verifier(request).verify(credentials.credentials)
-    except InvalidTokenError as exc:
-        raise UnauthorizedError("Invalid or expired token.") from exc
+class BearerPrincipal(HTTPBearer):
+    """The bearer scheme (as documented in OpenAPI) that also verifies the token: one
+    dependency instead of two on every authenticated request."""
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        authorization = request.headers.get("authorization")
+        scheme, _, credentials = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not credentials:
+            raise UnauthorizedError("Missing bearer token.")
+        try:
+            return _verifier(request).verify(credentials.strip())
+        except InvalidTokenError as exc:
+            raise UnauthorizedError("Invalid or expired token.") from exc
+
+
+current_principal = BearerPrincipal(
+    auto_error=False, description="Access token from POST /auth/login"
+)
 
 
 async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
