@@ -1,15 +1,20 @@
-"""``movierec``: the operator's command (bench, contracts, keygen; up/seed/status later)."""
+"""``movierec``: the operator's command (up, seed, status, bench, contracts, keygen)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import click
 
 from movierec_common.events.schema import write_schemas
 from movierec_common.keys import generate_keypair
+from movierec_common.settings import CommonSettings
+from movierec_tools import status as status_report
 from movierec_tools.bench import CASES, run_bench
+from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
+from movierec_tools.up import seed as run_seed
 
 
 @click.group(help="movierec: run, seed, inspect and benchmark the platform.")
@@ -78,6 +83,87 @@ def contracts(write: bool) -> None:
 def keygen(private_key: Path, jwks: Path, algorithm: str) -> None:
     jwk = generate_keypair(private_key, jwks, algorithm=algorithm)
     click.echo(f"wrote {private_key} and {jwks} (kid {jwk['kid']})")
+
+
+DataOption = click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="MovieLens folder (default: $MOVIEREC_DATA, data/ml-latest-small,"
+    " ../shared/data/ml-latest-small).",
+)
+ImdbOption = click.option(
+    "--imdb",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="IMDb top-1000 CSV (default: <data>/../imdb-top-1000/imdb_top_1000.csv if present).",
+)
+StateOption = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".movierec"),
+    show_default=True,
+    help="Keys and the running platform's state (gitignored).",
+)
+
+
+@cli.command(help="Run the whole platform here: every service's processes, seeded demo data.")
+@DataOption
+@ImdbOption
+@click.option(
+    "--port-base",
+    type=click.IntRange(1024, 65000),
+    default=8000,
+    show_default=True,
+    help="Services listen on N+1…N+5: auth, movies, history, ratings, recs.",
+)
+@click.option("--no-seed", is_flag=True, help="Do not load the demo data.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+@StateOption
+def up(
+    data: Path | None,
+    imdb: Path | None,
+    port_base: int,
+    no_seed: bool,
+    log_level: str,
+    state_dir: Path,
+) -> None:
+    main_up(
+        data=data,
+        imdb=imdb,
+        port_base=port_base,
+        seed_data=not no_seed,
+        log_level=log_level.upper(),
+        state_dir=state_dir,
+    )
+
+
+@cli.command(help="Load the demo data into a running platform (each step is idempotent).")
+@DataOption
+@ImdbOption
+@StateOption
+def seed(data: Path | None, imdb: Path | None, state_dir: Path) -> None:
+    source = find_seed_source(data, imdb)
+    if source is None:
+        raise SetupError("no MovieLens data folder found: pass --data DIR or set MOVIEREC_DATA")
+    took = asyncio.run(run_seed(CommonSettings(), platform_env(state_dir, "INFO"), source))
+    click.echo(f"seeded in {took:.0f} s")
+
+
+@cli.command(help="Processes, services, queue depths, backlogs, dead letters, the model.")
+@StateOption
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def status(state_dir: Path, as_json: bool) -> None:
+    report = asyncio.run(status_report.collect(status_report.read_state(state_dir / "up.json")))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(status_report.render(report))
 
 
 def main() -> None:

@@ -1,0 +1,323 @@
+"""``movierec up`` and ``movierec seed``: the whole platform on one machine.
+
+``up`` checks the infrastructure, makes the JWT keys on first run, creates and migrates
+the five databases, starts every API, relay, consumer, Celery worker and beat as child
+processes (see :mod:`movierec_tools.supervisor`), seeds the demo data when the catalog is
+empty, waits until every API is ready and prints where everything is. Ctrl-C (SIGINT or
+SIGTERM) stops every child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import httpx
+from tqdm import tqdm
+
+from movierec_common.demo import default_imdb_file, demo_email, resolve_data_dir
+from movierec_common.keys import generate_keypair
+from movierec_common.settings import SERVICES, CommonSettings
+from movierec_common.testkit.processes import console_script
+from movierec_tools.platform import (
+    CONSUMERS,
+    DrainState,
+    catalog_size,
+    check_infrastructure,
+    consumer_queues,
+    queue_states,
+    wait_drained,
+)
+from movierec_tools.supervisor import Supervisor
+
+PREFIXES = {
+    "auth": "auth",
+    "movies": "movies",
+    "history": "history",
+    "ratings": "ratings",
+    "recs": "recommendations",
+}
+STATE_FILE = "up.json"
+
+
+def roles(service: str) -> tuple[str, ...]:
+    """What each service runs (ARCHITECTURE.md §2); auth consumes no events."""
+    if service in CONSUMERS:
+        return ("api", "relay", "consume", "worker", "beat")
+    return ("api", "relay", "worker", "beat")
+
+
+class SetupError(click.ClickException):
+    pass
+
+
+@dataclass
+class SeedSource:
+    data: Path
+    imdb: Path | None
+
+
+def find_seed_source(data: Path | None, imdb: Path | None) -> SeedSource | None:
+    """The data folder (``--data``, ``$MOVIEREC_DATA``, the defaults) or None if there is
+    none; ``--data`` that does not exist is an error."""
+    try:
+        folder = resolve_data_dir(data, os.environ.get("MOVIEREC_DATA"))
+    except FileNotFoundError as exc:
+        if data is not None:
+            raise SetupError(str(exc)) from exc
+        return None
+    if imdb is not None and not imdb.is_file():
+        raise SetupError(f"--imdb {imdb}: no such file")
+    return SeedSource(folder, imdb or default_imdb_file(folder))
+
+
+def platform_env(state_dir: Path, log_level: str) -> dict[str, str]:
+    """The environment of every child: the keys in the state folder unless configured."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("MOVIEREC_AUTH_SIGNING_KEY", str((state_dir / "signing-key.pem").resolve()))
+    env.setdefault("MOVIEREC_JWT_PUBLIC_KEYS", str((state_dir / "jwks.json").resolve()))
+    env.setdefault("MOVIEREC_LOG_JSON", "false")
+    env.setdefault("MOVIEREC_LOG_LEVEL", log_level)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def ensure_keys(env: dict[str, str]) -> bool:
+    """Generate the signing key and its JWKS file if the key does not exist yet."""
+    private = Path(env["MOVIEREC_AUTH_SIGNING_KEY"])
+    if private.is_file():
+        return False
+    generate_keypair(private, Path(env["MOVIEREC_JWT_PUBLIC_KEYS"]))
+    return True
+
+
+def check_ports(port_base: int) -> dict[str, int]:
+    ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
+    for service, port in ports.items():
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise SetupError(
+                    f"port {port} (for {service}) is taken: stop what uses it or pass"
+                    " --port-base N (services then use N+1…N+5)"
+                ) from exc
+    return ports
+
+
+async def run_command(
+    service: str, args: list[str], env: dict[str, str], *, quiet: bool = False
+) -> None:
+    """``movierec-<service> args…`` in its own process group, output to our terminal;
+    killed with us."""
+    proc = await asyncio.create_subprocess_exec(
+        console_script(f"movierec-{service}"),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL if quiet else None,
+        start_new_session=True,
+    )
+    try:
+        code = await proc.wait()
+    except asyncio.CancelledError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+        raise
+    if code != 0:
+        raise SetupError(f"movierec-{service} {' '.join(args)} failed (exit {code})")
+
+
+async def migrate_all(env: dict[str, str]) -> None:
+    await asyncio.gather(*(run_command(s, ["migrate"], env, quiet=True) for s in SERVICES))
+
+
+async def barrier(settings: CommonSettings, label: str) -> None:
+    """Wait until everything published has been consumed, with a progress bar."""
+    bar = tqdm(desc=label, unit="event")
+
+    def show(state: DrainState) -> None:
+        if state.pending > (bar.total or 0):
+            bar.total = state.pending
+        bar.n = (bar.total or 0) - state.pending
+        bar.set_postfix(unpublished=state.backlog, queued=state.queued)
+        bar.refresh()
+
+    try:
+        await wait_drained(settings, progress=show)
+    finally:
+        bar.close()
+
+
+async def seed(settings: CommonSettings, env: dict[str, str], source: SeedSource) -> float:
+    """Movies (+ IMDb), drained, demo users, ratings and watches, drained, first training."""
+    started = time.monotonic()
+    states = await queue_states(settings, consumer_queues(settings))
+    missing = [name for name, s in states.items() if not s.consumers]
+    if missing:
+        raise SetupError(
+            f"no consumer is attached to {', '.join(missing)}: start the platform first"
+            " (`uv run movierec up --no-seed`), then seed"
+        )
+    step = "seed 1/5: movies"
+    click.echo(f"{step} from {source.data}" + (f" + {source.imdb}" if source.imdb else ""))
+    movies = ["import", "--data", str(source.data)]
+    if source.imdb:
+        movies += ["--imdb", str(source.imdb)]
+    await run_command("movies", movies, env)
+    await barrier(settings, "seed 2/5: catalog reaching every service")
+    click.echo("seed 3/5: demo users, their ratings and watches")
+    data = ["--data", str(source.data)]
+    await run_command("auth", ["import-demo-users", *data], env)
+    await asyncio.gather(
+        run_command("ratings", ["import", *data], env),
+        run_command("history", ["import", *data], env),
+    )
+    await barrier(settings, "seed 4/5: ratings and watches reaching every service")
+    click.echo("seed 5/5: first training")
+    await run_command("recs", ["train"], env)
+    return time.monotonic() - started
+
+
+async def wait_ready(ports: dict[str, int], timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = dict(ports)
+    async with httpx.AsyncClient(timeout=2) as client:
+        while waiting:
+            for service, port in list(waiting.items()):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                        del waiting[service]
+            if time.monotonic() > deadline:
+                raise SetupError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
+            await asyncio.sleep(0.3)
+
+
+def banner(ports: dict[str, int], seeded: float | None, demo_password: str) -> str:
+    lines = ["", "movierec is ready" + (f" (seeding took {seeded:.0f} s)" if seeded else "") + ":"]
+    for service, port in ports.items():
+        url = f"http://127.0.0.1:{port}"
+        lines.append(f"  {service:<8} {url}   docs {url}/{PREFIXES[service]}/docs")
+    auth = f"http://127.0.0.1:{ports['auth']}"
+    lines += [
+        "",
+        f"demo login: {demo_email(1)} / {demo_password}",
+        f"  curl -s -X POST {auth}/auth/login"
+        f" -d username={demo_email(1)} -d password={demo_password}",
+        "",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def up(
+    *,
+    data: Path | None,
+    imdb: Path | None,
+    port_base: int,
+    seed_data: bool,
+    log_level: str,
+    state_dir: Path,
+) -> None:
+    settings = CommonSettings()
+    problems = await check_infrastructure(settings)
+    if problems:
+        raise SetupError("\n".join(problems))
+    env = platform_env(state_dir, log_level)
+    if ensure_keys(env):
+        click.echo(f"generated the JWT signing key and JWKS in {state_dir}/")
+    ports = check_ports(port_base)
+    source = find_seed_source(data, imdb) if seed_data else None
+    click.echo("migrating the five databases…")
+    await migrate_all(env)
+
+    supervisor = Supervisor()
+    for service in SERVICES:
+        for role in roles(service):
+            argv = [console_script(f"movierec-{service}")]
+            port = None
+            if role == "api":
+                port = ports[service]
+                argv += ["serve", "--port", str(port)]
+            elif role == "worker":
+                argv += ["worker", "--concurrency", "1"]
+            else:
+                argv.append(role)
+            supervisor.add(f"{service}-{role}", argv, env, port)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    state_path = state_dir / STATE_FILE
+    await supervisor.start()
+    try:
+        work = asyncio.create_task(_start(settings, env, supervisor, ports, source))
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            seeded = work.result()
+            click.echo(banner(ports, seeded, env.get("MOVIEREC_DEMO_PASSWORD", "movierec-demo")))
+            while not stop.is_set():
+                # Kept current (restarted children get new pids) for `movierec status`.
+                write_state(state_path, supervisor, ports)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2.0)
+        else:
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await work
+    finally:
+        click.echo("stopping every process…")
+        await supervisor.stop()
+        clear_state(state_path)
+        click.echo("stopped.")
+
+
+def write_state(path: Path, supervisor: Supervisor, ports: dict[str, int]) -> None:
+    """What `movierec status` reads: our pid, the ports, each child's pid."""
+    children = {c.name: c.proc.pid for c in supervisor.children if c.proc is not None}
+    state = {"pid": os.getpid(), "ports": ports, "children": children}
+    path.write_text(json.dumps(state, indent=2))
+
+
+def clear_state(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+async def _start(
+    settings: CommonSettings,
+    env: dict[str, str],
+    supervisor: Supervisor,
+    ports: dict[str, int],
+    source: SeedSource | None,
+) -> float | None:
+    seeded = None
+    if source is not None and await catalog_size(settings) == 0:
+        seeded = await seed(settings, env, source)
+    elif source is None:
+        click.echo("not seeding (--no-seed, or no data folder found)")
+    else:
+        click.echo("the catalog is not empty: not seeding again")
+    await wait_ready(ports)
+    return seeded
+
+
+def main_up(**kwargs) -> None:
+    try:
+        asyncio.run(up(**kwargs))
+    except SetupError:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
