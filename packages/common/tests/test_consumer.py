@@ -194,3 +194,74 @@ async def test_a_batch_is_applied_in_one_transaction(applied_db, test_run):
 
 async def _has(db, n: int) -> bool:
     return len(await _applied(db)) >= n
+
+
+async def test_batch_handlers_get_runs_of_one_type_in_order(applied_db, test_run):
+    async with applied_db.transaction() as session:
+        await session.execute(
+            text("CREATE TABLE applied_runs (seq bigserial, version bigint, run_size int)")
+        )
+
+    async def record_run(session, events: list[Event]) -> None:
+        if any(e.payload.get("movie_id") == POISON_MOVIE for e in events):
+            raise ValueError("this batch handler cannot digest movie 666")
+        for event in events:
+            await session.execute(
+                text("INSERT INTO applied_runs (version, run_size) VALUES (:v, :n)"),
+                {"v": event.aggregate_version, "n": len(events)},
+            )
+
+    async def record_one(session, event: Event) -> None:
+        await record_run(session, [event])
+
+    consumer = EventConsumer(
+        database=applied_db,
+        amqp_url=test_run.amqp_url,
+        events_exchange=test_run.events_exchange,
+        queue=test_run.queue("runs"),
+        handlers={"watch.added": record_one},
+        batch_handlers={"rating.set": record_run},
+        batch_size=100,
+        linger=0.3,
+        max_attempts=2,
+        max_backoff=0.2,
+    )
+    running = await _started(consumer)
+    watch = make_event(
+        "watch.added",
+        WatchAdded(
+            entry_id=uuid.uuid4(), user_id=uuid.uuid4(), movie_id=3, watched_at=datetime.now(UTC)
+        ),
+        producer="history@test",
+        aggregate_version=3,
+    )
+    ratings = [_rating(uuid.uuid4(), 1, version=v) for v in (1, 2, 4, 5)]
+    await _publish(test_run, ratings[0], ratings[1], watch, ratings[2], ratings[3])
+
+    async def rows() -> list[tuple[int, int]]:
+        async with applied_db.transaction() as session:
+            result = await session.execute(
+                text("SELECT version, run_size FROM applied_runs ORDER BY seq")
+            )
+            return [tuple(r) for r in result]
+
+    await eventually(lambda: _count_at_least(rows, 5))
+    # Runs [1, 2] and [4, 5] went to the batch handler; the watch between them kept its place.
+    assert await rows() == [(1, 2), (2, 2), (3, 1), (4, 2), (5, 2)]
+    # A poison event in a run: the run is redone one event at a time; only it is dead.
+    poison = _rating(uuid.uuid4(), POISON_MOVIE, version=7)
+    await _publish(
+        test_run, _rating(uuid.uuid4(), 1, version=6), poison, _rating(uuid.uuid4(), 1, version=8)
+    )
+    await eventually(lambda: _count_at_least(rows, 7))
+
+    async def dead() -> bool:
+        return consumer.dead_lettered == 1
+
+    await eventually(dead)
+    assert [v for v, _ in await rows()][5:] == [6, 8]
+    await running.close()
+
+
+async def _count_at_least(rows, n: int) -> bool:
+    return len(await rows()) >= n

@@ -13,6 +13,7 @@ from movierec_common.keys import generate_keypair
 from movierec_common.settings import CommonSettings
 from movierec_tools import status as status_report
 from movierec_tools.bench import CASES, run_bench
+from movierec_tools.journey import Journey, JourneyError, Urls
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
 from movierec_tools.up import seed as run_seed
 
@@ -164,6 +165,56 @@ def status(state_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
     else:
         click.echo(status_report.render(report))
+
+
+@cli.command(help="Walk the user journey over HTTP against a running platform.")
+@click.option("--base-url", help="One URL for every service (an edge proxy).")
+@click.option("--port-base", type=int, default=None, help="Local services on N+1…N+5.")
+@click.option("--auth-url")
+@click.option("--movies-url")
+@click.option("--history-url")
+@click.option("--ratings-url")
+@click.option("--recs-url")
+@click.option(
+    "--admin-email", envvar="MOVIEREC_JOURNEY_ADMIN_EMAIL", help="Also walk the admin part."
+)
+@click.option("--admin-password", envvar="MOVIEREC_JOURNEY_ADMIN_PASSWORD")
+@click.option(
+    "--settle", type=float, default=20.0, show_default=True, help="Seconds to wait for each effect."
+)
+def journey(
+    base_url: str | None,
+    port_base: int | None,
+    auth_url: str | None,
+    movies_url: str | None,
+    history_url: str | None,
+    ratings_url: str | None,
+    recs_url: str | None,
+    admin_email: str | None,
+    admin_password: str | None,
+    settle: float,
+) -> None:
+    given = [auth_url, movies_url, history_url, ratings_url, recs_url]
+    if base_url:
+        urls = Urls.single(base_url)
+    elif all(given):
+        urls = Urls(*given)  # type: ignore[arg-type]
+    else:
+        base = port_base or 8000
+        urls = Urls(*(f"http://127.0.0.1:{base + i}" for i in range(1, 6)))
+    admin = (admin_email, admin_password) if admin_email and admin_password else None
+    walk = Journey(urls, admin=admin, settle=settle)
+    try:
+        steps = asyncio.run(walk.run())
+    except JourneyError as exc:
+        for name, seconds in walk.steps:
+            click.echo(f"ok    {seconds:6.2f} s  {name}")
+        raise click.ClickException(f"journey failed: {exc}") from exc
+    for name, seconds in steps:
+        click.echo(f"ok    {seconds:6.2f} s  {name}")
+    click.echo(
+        "the journey succeeded" + ("" if admin else " (admin part skipped: no --admin-email)")
+    )
 
 
 def main() -> None:

@@ -159,11 +159,24 @@ async def barrier(settings: CommonSettings, label: str) -> None:
         bar.close()
 
 
+async def unconsumed_queues(settings: CommonSettings) -> list[str]:
+    states = await queue_states(settings, consumer_queues(settings))
+    return [name for name, s in states.items() if not s.consumers]
+
+
+async def wait_consumers(settings: CommonSettings, timeout: float = 180.0) -> None:
+    """Until every consumer queue has its consumer (the children are starting)."""
+    deadline = time.monotonic() + timeout
+    while missing := await unconsumed_queues(settings):
+        if time.monotonic() > deadline:
+            raise SetupError(f"no consumer attached to {', '.join(missing)} after {timeout:.0f} s")
+        await asyncio.sleep(0.5)
+
+
 async def seed(settings: CommonSettings, env: dict[str, str], source: SeedSource) -> float:
     """Movies (+ IMDb), drained, demo users, ratings and watches, drained, first training."""
     started = time.monotonic()
-    states = await queue_states(settings, consumer_queues(settings))
-    missing = [name for name, s in states.items() if not s.consumers]
+    missing = await unconsumed_queues(settings)
     if missing:
         raise SetupError(
             f"no consumer is attached to {', '.join(missing)}: start the platform first"
@@ -179,10 +192,10 @@ async def seed(settings: CommonSettings, env: dict[str, str], source: SeedSource
     click.echo("seed 3/5: demo users, their ratings and watches")
     data = ["--data", str(source.data)]
     await run_command("auth", ["import-demo-users", *data], env)
-    await asyncio.gather(
-        run_command("ratings", ["import", *data], env),
-        run_command("history", ["import", *data], env),
-    )
+    # One after the other: each import's events then reach the consumers in long runs of
+    # one type, which they apply in bulk (interleaved, they would come one by one).
+    await run_command("ratings", ["import", *data], env)
+    await run_command("history", ["import", *data], env)
     await barrier(settings, "seed 4/5: ratings and watches reaching every service")
     click.echo("seed 5/5: first training")
     await run_command("recs", ["train"], env)
@@ -262,6 +275,7 @@ async def up(
         loop.add_signal_handler(sig, stop.set)
     state_path = state_dir / STATE_FILE
     await supervisor.start()
+    write_state(state_path, supervisor, ports)
     try:
         work = asyncio.create_task(_start(settings, env, supervisor, ports, source))
         stopped = asyncio.create_task(stop.wait())
@@ -305,6 +319,8 @@ async def _start(
 ) -> float | None:
     seeded = None
     if source is not None and await catalog_size(settings) == 0:
+        click.echo("waiting for the consumers to attach…")
+        await wait_consumers(settings)
         seeded = await seed(settings, env, source)
     elif source is None:
         click.echo("not seeding (--no-seed, or no data folder found)")

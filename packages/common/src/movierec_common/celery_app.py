@@ -37,6 +37,8 @@ def create_celery(settings: ServiceSettings, *, include: list[str] | None = None
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,
+        # Our logs already go to stdout as lines; re-logging stdout would wrap each of them.
+        worker_redirect_stdouts=False,
         task_create_missing_queues=True,
         broker_heartbeat=30,
     )

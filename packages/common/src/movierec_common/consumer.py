@@ -25,7 +25,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter, Histogram
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,8 @@ from movierec_common.settings import ServiceSettings
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+#: Applies several events of one type at once (bulk SQL): for the high-volume types.
+BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 
 #: Events that delete an entity, and the tombstone kind they leave.
 TOMBSTONE_EVENTS: dict[str, str] = {"user.deleted": "user", "movie.deleted": "movie"}
@@ -76,6 +78,7 @@ class EventConsumer:
         events_exchange: str,
         queue: str,
         handlers: dict[str, Handler],
+        batch_handlers: dict[str, BatchHandler] | None = None,
         batch_size: int = 200,
         linger: float = 0.0,
         max_attempts: int = 3,
@@ -86,6 +89,9 @@ class EventConsumer:
         self.events_exchange = events_exchange
         self.queue_name = queue
         self.handlers = handlers
+        #: Consecutive events of one of these types in a batch go to the handler together
+        #: (order across types is kept: a run ends at the first event of another type).
+        self.batch_handlers = batch_handlers or {}
         self.batch_size = batch_size
         self.linger = linger
         self.max_attempts = max_attempts
@@ -100,7 +106,7 @@ class EventConsumer:
 
     @property
     def routing_keys(self) -> list[str]:
-        return sorted(self.handlers)
+        return sorted({*self.handlers, *self.batch_handlers})
 
     async def declare_queue(self) -> None:
         """Declare the durable queue and its bindings (and dead-letter queue) once.
@@ -231,11 +237,17 @@ class EventConsumer:
         if not items:
             return
         events = [i.event for i in items if i.event is not None]
+        # Joins with unnested arrays rather than IN lists: one prepared statement whatever
+        # the batch size, and its generic plan still walks the primary key.
         ids = list({e.id for e in events})
         seen = set(
             (
                 await session.execute(
-                    select(inbox_table.c.event_id).where(inbox_table.c.event_id.in_(ids))
+                    text(
+                        "SELECT i.event_id FROM inbox i"
+                        " JOIN unnest(CAST(:ids AS uuid[])) AS k(id) ON i.event_id = k.id"
+                    ),
+                    {"ids": ids},
                 )
             ).scalars()
         )
@@ -243,26 +255,31 @@ class EventConsumer:
         versions: dict[tuple[str, str], int] = {
             (row.family, row.aggregate_id): row.version
             for row in await session.execute(
-                select(aggregate_version_table).where(
-                    tuple_(
-                        aggregate_version_table.c.family, aggregate_version_table.c.aggregate_id
-                    ).in_(keys)
-                )
+                text(
+                    "SELECT v.family, v.aggregate_id, v.version FROM aggregate_version v"
+                    " JOIN unnest(CAST(:f AS text[]), CAST(:a AS text[])) AS k(family, id)"
+                    " ON v.family = k.family AND v.aggregate_id = k.id"
+                ),
+                {"f": [f for f, _ in keys], "a": [a for _, a in keys]},
             )
         }
-        refs = {ref for e in events for ref in _entity_refs(e)}
+        refs = list({ref for e in events for ref in _entity_refs(e)})
         tombstones: dict[tuple[str, str], int] = {}
         if refs:
             tombstones = {
                 (row.kind, row.entity_id): row.version
                 for row in await session.execute(
-                    select(tombstone_table).where(
-                        tuple_(tombstone_table.c.kind, tombstone_table.c.entity_id).in_(list(refs))
-                    )
+                    text(
+                        "SELECT t.kind, t.entity_id, t.version FROM tombstone t"
+                        " JOIN unnest(CAST(:k AS text[]), CAST(:e AS text[])) AS r(kind, id)"
+                        " ON t.kind = r.kind AND t.entity_id = r.id"
+                    ),
+                    {"k": [k for k, _ in refs], "e": [e for _, e in refs]},
                 )
             }
         changed_versions: dict[tuple[str, str], int] = {}
         processed: dict[Any, str] = {}
+        run: list[Event] = []  # consecutive events for one batch handler, not applied yet
         for item in items:
             event = item.event
             assert event is not None
@@ -274,13 +291,8 @@ class EventConsumer:
                 item.outcome = "skipped"
                 processed[event.id] = event.type
                 continue
-            handler = self.handlers.get(event.type)
             try:
-                if handler is not None and isolate:
-                    async with session.begin_nested():
-                        await handler(session, event)
-                elif handler is not None:
-                    await handler(session, event)
+                await self._handle(session, event, run, isolate=isolate)
             except Exception as exc:
                 if not isolate:
                     raise _IsolateHandlersError from exc
@@ -320,6 +332,10 @@ class EventConsumer:
                                 tombstone_table.c.entity_id == event.aggregate_id,
                             )
                         )
+        try:
+            await self._flush(session, run)
+        except Exception as exc:
+            raise _IsolateHandlersError from exc
         if processed:
             await session.execute(
                 pg_insert(inbox_table).on_conflict_do_nothing(),
@@ -338,6 +354,36 @@ class EventConsumer:
                     for (f, a), v in changed_versions.items()
                 ],
             )
+
+    async def _handle(
+        self, session: AsyncSession, event: Event, run: list[Event], *, isolate: bool
+    ) -> None:
+        """Apply one event now, or queue it in ``run`` for its batch handler. Isolated (after
+        a failure) every event is applied alone in its own savepoint."""
+        batch_handler = self.batch_handlers.get(event.type)
+        if batch_handler is not None:
+            if isolate:
+                async with session.begin_nested():
+                    await batch_handler(session, [event])
+                return
+            if run and run[0].type != event.type:
+                await self._flush(session, run)
+            run.append(event)
+            return
+        await self._flush(session, run)
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return
+        if isolate:
+            async with session.begin_nested():
+                await handler(session, event)
+        else:
+            await handler(session, event)
+
+    async def _flush(self, session: AsyncSession, run: list[Event]) -> None:
+        if run:
+            await self.batch_handlers[run[0].type](session, list(run))
+            run.clear()
 
     def _count(self, item: _Item) -> None:
         if item.event is not None and self._attempts:

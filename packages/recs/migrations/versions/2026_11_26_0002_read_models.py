@@ -76,6 +76,8 @@ def upgrade() -> None:
         "training_state",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("events_since", sa.Integer(), nullable=False, server_default="0"),
+        # Set while a training task is queued: the consumer queues at most one.
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("id = 1", name="single_row"),
     )
     op.execute("INSERT INTO training_state (id) VALUES (1)")

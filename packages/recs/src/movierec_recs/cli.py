@@ -158,13 +158,12 @@ def train(data_dir: Path | None, out_dir: Path, seed: int) -> None:
                 version = asyncio.run(
                     training.train(
                         get_settings(),
+                        wait=True,
                         progress=lambda step: (bar.set_postfix_str(step), bar.update()),
                     )
                 )
             except training.NothingToTrainError as exc:
                 raise click.ClickException(str(exc)) from exc
-        if version is None:
-            raise click.ClickException("another training is running; try again when it ends")
         click.echo(f"model {version} stored; every API replica serves it within seconds")
         return
     _require(data_dir, "ratings.csv", "movies.csv")

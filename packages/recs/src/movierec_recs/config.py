@@ -21,6 +21,8 @@ class Settings(ServiceSettings):
     refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     #: Retrain after this many new interaction events (besides the beat schedule).
     train_after_events: int = Field(default=5000, ge=1)
+    #: Scheduled and triggered trainings are skipped while the newest model is younger.
+    train_min_interval_seconds: float = Field(default=300.0, ge=0)
     #: The beat schedule's training interval.
     train_interval_seconds: float = Field(default=6 * 3600.0, ge=60)
     #: Also fit on an 80 % split to report offline metrics with each model (about doubles

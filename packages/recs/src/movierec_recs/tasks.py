@@ -13,9 +13,13 @@ from movierec_recs.worker import celery_app
 
 @celery_app.task(name=TRAIN_TASK)
 def train() -> str | None:
-    """Fit and store a new model version (skipped while another training runs)."""
+    """Fit and store a new model version; skipped while another training runs or when the
+    newest model is younger than ``train_min_interval_seconds``."""
+    settings = get_settings()
     try:
-        return asyncio.run(training.train(get_settings()))
+        return asyncio.run(
+            training.train(settings, min_interval=settings.train_min_interval_seconds)
+        )
     except training.NothingToTrainError as exc:
         # Not a failure to retry: there is simply nothing to learn from yet.
         training.log.info("training_skipped", reason=str(exc))

@@ -105,16 +105,30 @@ def fit_and_measure(
     return ModelBundle.fit(dataset, dataset.interactions, seed=seed, progress=progress), metrics
 
 
-async def train(settings: Settings, *, progress: Callable[[str], None] | None = None) -> str | None:
-    """Fit and store a new model version; None if another training holds the lock."""
+async def train(
+    settings: Settings,
+    *,
+    progress: Callable[[str], None] | None = None,
+    wait: bool = False,
+    min_interval: float = 0.0,
+) -> str | None:
+    """Fit and store a new model version. None when skipped: another training holds the
+    lock (unless ``wait``), or the newest model is younger than ``min_interval`` seconds."""
     note = progress or (lambda step: log.info("training_step", step=step))
     started = time.perf_counter()
     async with oneoff_transaction(settings.resolved_database_url) as session:
-        locked = await session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TRAINING_LOCK}
-        )
-        if not locked.scalar_one():
+        lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        locked = await session.execute(text(f"SELECT {lock}(:k)"), {"k": TRAINING_LOCK})
+        if not wait and not locked.scalar_one():
             log.info("training_skipped", reason="another training is running")
+            return None
+        # Its own short transaction: the consumer updates that row with every batch and must
+        # not wait for this training.
+        async with oneoff_transaction(settings.resolved_database_url) as state:
+            await repository.training_started(state)
+            age = await repository.newest_model_age(state)
+        if age is not None and age < min_interval:
+            log.info("training_skipped", reason=f"the newest model is only {age:.0f} s old")
             return None
         note("loading interactions")
         dataset = await load_dataset(session, settings.implicit_score)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from movierec_common.settings import SERVICES
+from movierec_common.settings import SERVICES, database_url_on
 from movierec_common.testkit.processes import ServiceProcess, console_script
 from movierec_common.testkit.resources import TestRun
 
@@ -38,7 +38,11 @@ class Platform:
         jwks: Path,
         signing_key: Path | None = None,
         env: Mapping[str, str] | None = None,
+        postgres_url: str | None = None,
+        amqp_url: str | None = None,
     ) -> None:
+        """``postgres_url`` / ``amqp_url`` override the servers the children use (e.g. a
+        :class:`~movierec_common.testkit.proxy.TcpProxy` in front of them)."""
         unknown = set(roles) - set(SERVICES)
         if unknown:
             raise ValueError(f"unknown services: {sorted(unknown)}")
@@ -52,10 +56,11 @@ class Platform:
             run.queues.extend(
                 [f"{self.namespace}.{service}.events", f"{self.namespace}.{service}.tasks"]
             )
+        self.postgres_url = postgres_url or run.postgres_url
         self.base_env = {
-            "MOVIEREC_POSTGRES_URL": run.postgres_url,
+            "MOVIEREC_POSTGRES_URL": self.postgres_url,
             "MOVIEREC_REDIS_URL": run.redis_url,
-            "MOVIEREC_AMQP_URL": run.amqp_url,
+            "MOVIEREC_AMQP_URL": amqp_url or run.amqp_url,
             "MOVIEREC_EVENTS_EXCHANGE": self.events_exchange,
             "MOVIEREC_NAMESPACE": self.namespace,
             "MOVIEREC_JWT_PUBLIC_KEYS": str(jwks),
@@ -66,22 +71,30 @@ class Platform:
         }
         self.processes: dict[tuple[str, str], ServiceProcess] = {}
 
-    def database_url(self, service: str) -> str:
-        return self.run.database_url(f"{self.name}_{service}")
+    def database_url(self, service: str, *, direct: bool = True) -> str:
+        """``service``'s database; ``direct=False``: as its processes reach it."""
+        name = self.run.database_name(f"{self.name}_{service}")
+        return database_url_on(self.run.postgres_url if direct else self.postgres_url, name)
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of ``service``'s processes (also for its one-off commands)."""
         return {
             **self.base_env,
-            f"MOVIEREC_{service.upper()}_DATABASE_URL": self.database_url(service),
+            f"MOVIEREC_{service.upper()}_DATABASE_URL": self.database_url(service, direct=False),
         }
 
-    async def command(self, service: str, *args: str, timeout: float = 300.0) -> str:
+    async def command(
+        self,
+        service: str,
+        *args: str,
+        timeout: float = 300.0,
+        env: Mapping[str, str] | None = None,
+    ) -> str:
         """Run ``movierec-<service> args…`` to completion; its output (raises on failure)."""
         proc = await asyncio.create_subprocess_exec(
             console_script(f"movierec-{service}"),
             *args,
-            env={**os.environ, **self.env(service)},
+            env={**os.environ, **self.env(service), **(env or {})},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
@@ -108,6 +121,12 @@ class Platform:
             await self.stop()
             raise
         return self
+
+    async def restart(self, service: str, role: str) -> ServiceProcess:
+        """Start a stopped or killed process again (same command, same port)."""
+        process = self.process(service, role)
+        await process.start(timeout=120)
+        return process
 
     def process(self, service: str, role: str) -> ServiceProcess:
         return self.processes[(service, role)]

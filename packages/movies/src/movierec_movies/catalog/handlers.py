@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.consumer import EventConsumer, Handler, consumer_queue_name
+from movierec_common.consumer import BatchHandler, EventConsumer, Handler, consumer_queue_name
 from movierec_common.db import Database
 from movierec_common.events import Event, MovieRatingSummary, WatchAdded, WatchRemoved
 from movierec_movies.catalog import repository
@@ -12,12 +12,15 @@ from movierec_movies.catalog.service import CatalogService
 from movierec_movies.config import Settings
 
 
-def build_handlers(service: CatalogService) -> dict[str, Handler]:
-    async def watch_added(session: AsyncSession, event: Event) -> None:
-        data: WatchAdded = event.data()
-        weight = service.watch_weight(data.watched_at)
-        if await repository.count_watch(session, data.entry_id, data.movie_id, weight):
-            service.invalidate_after_commit(session, [data.movie_id])
+def build_handlers(service: CatalogService) -> tuple[dict[str, Handler], dict[str, BatchHandler]]:
+    """Handlers per event type, and the batch handler of the high-volume watch.added."""
+
+    async def watches_added(session: AsyncSession, events: list[Event]) -> None:
+        added: list[WatchAdded] = [e.data() for e in events]
+        rows = [(d.entry_id, d.movie_id, service.watch_weight(d.watched_at)) for d in added]
+        changed = await repository.count_watches(session, rows)
+        if changed:
+            service.invalidate_after_commit(session, changed)
 
     async def watch_removed(session: AsyncSession, event: Event) -> None:
         data: WatchRemoved = event.data()
@@ -30,20 +33,22 @@ def build_handlers(service: CatalogService) -> dict[str, Handler]:
         await repository.set_rating_summary(session, data.movie_id, data.count, data.average)
         service.invalidate_after_commit(session, [data.movie_id])
 
-    return {
-        "watch.added": watch_added,
+    handlers: dict[str, Handler] = {
         "watch.removed": watch_removed,
         "movie.rating_summary": rating_summary,
     }
+    return handlers, {"watch.added": watches_added}
 
 
 def create_consumer(
     settings: Settings, *, database: Database, service: CatalogService
 ) -> EventConsumer:
+    handlers, batch_handlers = build_handlers(service)
     return EventConsumer(
         database=database,
         amqp_url=settings.amqp_url,
         events_exchange=settings.events_exchange,
         queue=consumer_queue_name(settings),
-        handlers=build_handlers(service),
+        handlers=handlers,
+        batch_handlers=batch_handlers,
     )

@@ -322,26 +322,39 @@ async def delete_movie(session: AsyncSession, movie_id: int) -> None:
 # -- aggregates from other services' events ----------------------------------------------
 
 
-async def count_watch(session: AsyncSession, entry_id: Any, movie_id: int, weight: float) -> bool:
-    row = await session.execute(
+async def count_watches(session: AsyncSession, rows: list[tuple[Any, int, float]]) -> set[int]:
+    """Count (entry_id, movie_id, weight) watches not counted before; the movies changed."""
+    inserted = await session.execute(
         text(
-            "INSERT INTO counted_watch (entry_id, movie_id, weight) VALUES (:e, :m, :w)"
-            " ON CONFLICT DO NOTHING RETURNING entry_id"
+            "INSERT INTO counted_watch (entry_id, movie_id, weight)"
+            " SELECT * FROM unnest(CAST(:e AS uuid[]), CAST(:m AS int[]),"
+            " CAST(:w AS double precision[]))"
+            " ON CONFLICT DO NOTHING RETURNING movie_id, weight"
         ),
-        {"e": entry_id, "m": movie_id, "w": weight},
+        {"e": [r[0] for r in rows], "m": [r[1] for r in rows], "w": [r[2] for r in rows]},
     )
-    if row.first() is None:
-        return False
-    await session.execute(
-        text(
-            "INSERT INTO movie_stats (movie_id, popularity_raw, watch_count) VALUES (:m, :w, 1)"
-            " ON CONFLICT (movie_id) DO UPDATE SET"
-            " popularity_raw = movie_stats.popularity_raw + excluded.popularity_raw,"
-            " watch_count = movie_stats.watch_count + 1"
-        ),
-        {"m": movie_id, "w": weight},
-    )
-    return True
+    totals: dict[int, list[float]] = {}
+    for movie_id, weight in inserted:
+        total = totals.setdefault(movie_id, [0.0, 0])
+        total[0] += weight
+        total[1] += 1
+    if totals:
+        await session.execute(
+            text(
+                "INSERT INTO movie_stats (movie_id, popularity_raw, watch_count)"
+                " SELECT * FROM unnest(CAST(:m AS int[]), CAST(:w AS double precision[]),"
+                " CAST(:n AS int[]))"
+                " ON CONFLICT (movie_id) DO UPDATE SET"
+                " popularity_raw = movie_stats.popularity_raw + excluded.popularity_raw,"
+                " watch_count = movie_stats.watch_count + excluded.watch_count"
+            ),
+            {
+                "m": list(totals),
+                "w": [t[0] for t in totals.values()],
+                "n": [int(t[1]) for t in totals.values()],
+            },
+        )
+    return set(totals)
 
 
 async def uncount_watch(session: AsyncSession, entry_id: Any) -> int | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.cache import Cache
 from movierec_common.celery_app import task_queue_name
-from movierec_common.consumer import EventConsumer, Handler, consumer_queue_name
+from movierec_common.consumer import BatchHandler, EventConsumer, Handler, consumer_queue_name
 from movierec_common.db import Database, after_commit
 from movierec_common.events import (
     Event,
@@ -39,7 +39,11 @@ def generation_key(cache: Cache, user_id: uuid.UUID | str) -> str:
     return cache.key("gen", user_id)
 
 
-def build_handlers(settings: Settings, *, cache: Cache, celery_app: Celery) -> dict[str, Handler]:
+def build_handlers(
+    settings: Settings, *, cache: Cache, celery_app: Celery
+) -> tuple[dict[str, Handler], dict[str, BatchHandler]]:
+    """Handlers per event type, and batch handlers for the high-volume types."""
+
     def touched(session: AsyncSession, user_id: uuid.UUID) -> None:
         users: set[uuid.UUID] = session.info.setdefault("recs_touched_users", set())
         if not users:
@@ -51,9 +55,10 @@ def build_handlers(settings: Settings, *, cache: Cache, celery_app: Celery) -> d
             after_commit(session, bump)
         users.add(user_id)
 
-    async def interaction(session: AsyncSession, user_id: uuid.UUID) -> None:
-        touched(session, user_id)
-        if await repository.count_events_for_training(session, 1, settings.train_after_events):
+    async def interactions(session: AsyncSession, users: set[uuid.UUID], n: int) -> None:
+        for user in users:
+            touched(session, user)
+        if await repository.count_events_for_training(session, n, settings.train_after_events):
             message = task_message(celery_app, TRAIN_TASK, queue=task_queue_name(settings))
             await record(session, message)
 
@@ -86,48 +91,51 @@ def build_handlers(settings: Settings, *, cache: Cache, celery_app: Celery) -> d
         data: MovieDeleted = event.data()
         await repository.delete_movie(session, data.movie_id)
 
-    async def watch_added(session: AsyncSession, event: Event) -> None:
-        data: WatchAdded = event.data()
-        if await repository.add_watch(
-            session, data.entry_id, data.user_id, data.movie_id, data.watched_at
-        ):
-            await interaction(session, data.user_id)
+    async def watches_added(session: AsyncSession, events: list[Event]) -> None:
+        added: list[WatchAdded] = [e.data() for e in events]
+        users = await repository.add_watches(
+            session, [(d.entry_id, d.user_id, d.movie_id, d.watched_at) for d in added]
+        )
+        await interactions(session, users, len(events))
 
     async def watch_removed(session: AsyncSession, event: Event) -> None:
         data: WatchRemoved = event.data()
         if await repository.remove_watch(session, data.entry_id):
-            await interaction(session, data.user_id)
+            await interactions(session, {data.user_id}, 1)
 
-    async def rating_set(session: AsyncSession, event: Event) -> None:
-        data: RatingSet = event.data()
-        await repository.set_rating(session, data.user_id, data.movie_id, data.score, data.rated_at)
-        await interaction(session, data.user_id)
+    async def ratings_set(session: AsyncSession, events: list[Event]) -> None:
+        rated: list[RatingSet] = [e.data() for e in events]
+        await repository.set_ratings(
+            session, [(d.user_id, d.movie_id, d.score, d.rated_at) for d in rated]
+        )
+        await interactions(session, {d.user_id for d in rated}, len(events))
 
     async def rating_removed(session: AsyncSession, event: Event) -> None:
         data: RatingRemoved = event.data()
         await repository.remove_rating(session, data.user_id, data.movie_id)
-        await interaction(session, data.user_id)
+        await interactions(session, {data.user_id}, 1)
 
-    return {
+    handlers: dict[str, Handler] = {
         "user.registered": user_upserted,
         "user.updated": user_upserted,
         "user.deleted": user_deleted,
         "movie.upserted": movie_upserted,
         "movie.deleted": movie_deleted,
-        "watch.added": watch_added,
         "watch.removed": watch_removed,
-        "rating.set": rating_set,
         "rating.removed": rating_removed,
     }
+    return handlers, {"watch.added": watches_added, "rating.set": ratings_set}
 
 
 def create_consumer(
     settings: Settings, *, database: Database, cache: Cache, celery_app: Celery
 ) -> EventConsumer:
+    handlers, batch_handlers = build_handlers(settings, cache=cache, celery_app=celery_app)
     return EventConsumer(
         database=database,
         amqp_url=settings.amqp_url,
         events_exchange=settings.events_exchange,
         queue=consumer_queue_name(settings),
-        handlers=build_handlers(settings, cache=cache, celery_app=celery_app),
+        handlers=handlers,
+        batch_handlers=batch_handlers,
     )

@@ -52,30 +52,6 @@ async def delete_movie(session: AsyncSession, movie_id: int) -> None:
     )
 
 
-async def add_watch(
-    session: AsyncSession, entry_id: uuid.UUID, user_id: uuid.UUID, movie_id: int, at: datetime
-) -> bool:
-    inserted = await session.execute(
-        text(
-            "INSERT INTO watch (entry_id, user_id, movie_id) VALUES (:e, :u, :m)"
-            " ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id"
-        ),
-        {"e": entry_id, "u": user_id, "m": movie_id},
-    )
-    if inserted.first() is None:
-        return False
-    await session.execute(
-        text(
-            "INSERT INTO interaction (user_id, movie_id, watches, watched_at)"
-            " VALUES (:u, :m, 1, :t) ON CONFLICT (user_id, movie_id) DO UPDATE SET"
-            " watches = interaction.watches + 1,"
-            " watched_at = greatest(interaction.watched_at, excluded.watched_at)"
-        ),
-        {"u": user_id, "m": movie_id, "t": at},
-    )
-    return True
-
-
 async def remove_watch(session: AsyncSession, entry_id: uuid.UUID) -> bool:
     removed = await session.execute(
         text("DELETE FROM watch WHERE entry_id = :e RETURNING user_id, movie_id"), {"e": entry_id}
@@ -92,19 +68,6 @@ async def remove_watch(session: AsyncSession, entry_id: uuid.UUID) -> bool:
     )
     await _drop_empty(session, row.user_id, row.movie_id)
     return True
-
-
-async def set_rating(
-    session: AsyncSession, user_id: uuid.UUID, movie_id: int, score: float, at: datetime
-) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO interaction (user_id, movie_id, score, rated_at)"
-            " VALUES (:u, :m, :s, :t) ON CONFLICT (user_id, movie_id) DO UPDATE SET"
-            " score = excluded.score, rated_at = excluded.rated_at"
-        ),
-        {"u": user_id, "m": movie_id, "s": score, "t": at},
-    )
 
 
 async def remove_rating(session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> None:
@@ -129,16 +92,88 @@ async def _drop_empty(session: AsyncSession, user_id: uuid.UUID, movie_id: int) 
 
 
 async def count_events_for_training(session: AsyncSession, n: int, threshold: int) -> bool:
-    """Add ``n`` interaction events; True (and the count reset) once ``threshold`` is reached."""
+    """Add ``n`` interaction events. True when a training should be queued: ``threshold``
+    reached and none queued in the last hour (the count starts again and the queueing is
+    recorded)."""
     row = await session.execute(
         text(
-            "UPDATE training_state SET events_since = CASE"
-            " WHEN events_since + :n >= :t THEN 0 ELSE events_since + :n END"
-            " WHERE id = 1 RETURNING events_since = 0 AS due"
+            "UPDATE training_state SET"
+            " events_since = CASE WHEN events_since + :n >= :t AND"
+            "  (queued_at IS NULL OR queued_at < now() - interval '1 hour')"
+            "  THEN 0 ELSE events_since + :n END,"
+            " queued_at = CASE WHEN events_since + :n >= :t AND"
+            "  (queued_at IS NULL OR queued_at < now() - interval '1 hour')"
+            "  THEN now() ELSE queued_at END"
+            " WHERE id = 1 RETURNING queued_at IS NOT NULL AND queued_at = now() AS due"
         ),
         {"n": n, "t": threshold},
     )
     return bool(row.scalar_one())
+
+
+async def training_started(session: AsyncSession) -> None:
+    """A training is running: the next threshold may queue another."""
+    await session.execute(text("UPDATE training_state SET queued_at = NULL WHERE id = 1"))
+
+
+async def set_ratings(session: AsyncSession, rows: list[tuple[Any, int, float, datetime]]) -> None:
+    """Upsert (user_id, movie_id, score, rated_at) rows; a later row for a pair wins."""
+    latest = {(u, m): (s, t) for u, m, s, t in rows}
+    await session.execute(
+        text(
+            "INSERT INTO interaction (user_id, movie_id, score, rated_at)"
+            " SELECT * FROM unnest(CAST(:u AS uuid[]), CAST(:m AS int[]), CAST(:s AS real[]),"
+            " CAST(:t AS timestamptz[]))"
+            " ON CONFLICT (user_id, movie_id) DO UPDATE SET"
+            " score = excluded.score, rated_at = excluded.rated_at"
+        ),
+        {
+            "u": [u for u, _ in latest],
+            "m": [m for _, m in latest],
+            "s": [v[0] for v in latest.values()],
+            "t": [v[1] for v in latest.values()],
+        },
+    )
+
+
+async def add_watches(
+    session: AsyncSession, rows: list[tuple[uuid.UUID, uuid.UUID, int, datetime]]
+) -> set[uuid.UUID]:
+    """Record (entry_id, user_id, movie_id, watched_at) entries not seen before; the users
+    whose interactions changed."""
+    inserted = await session.execute(
+        text(
+            "INSERT INTO watch (entry_id, user_id, movie_id)"
+            " SELECT * FROM unnest(CAST(:e AS uuid[]), CAST(:u AS uuid[]), CAST(:m AS int[]))"
+            " ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id"
+        ),
+        {"e": [r[0] for r in rows], "u": [r[1] for r in rows], "m": [r[2] for r in rows]},
+    )
+    new = set(inserted.scalars())
+    counts: dict[tuple[uuid.UUID, int], list] = {}
+    for entry, user, movie, at in rows:
+        if entry in new:
+            count = counts.setdefault((user, movie), [0, at])
+            count[0] += 1
+            count[1] = max(count[1], at)
+    if counts:
+        await session.execute(
+            text(
+                "INSERT INTO interaction (user_id, movie_id, watches, watched_at)"
+                " SELECT * FROM unnest(CAST(:u AS uuid[]), CAST(:m AS int[]), CAST(:n AS int[]),"
+                " CAST(:t AS timestamptz[]))"
+                " ON CONFLICT (user_id, movie_id) DO UPDATE SET"
+                " watches = interaction.watches + excluded.watches,"
+                " watched_at = greatest(interaction.watched_at, excluded.watched_at)"
+            ),
+            {
+                "u": [u for u, _ in counts],
+                "m": [m for _, m in counts],
+                "n": [c[0] for c in counts.values()],
+                "t": [c[1] for c in counts.values()],
+            },
+        )
+    return {user for user, _ in counts}
 
 
 async def user_profile(
@@ -185,6 +220,15 @@ async def newest_model_version(session: AsyncSession) -> str | None:
         text("SELECT version FROM model ORDER BY trained_at DESC, version DESC LIMIT 1")
     )
     return row.scalar_one_or_none()
+
+
+async def newest_model_age(session: AsyncSession) -> float | None:
+    """Seconds since the newest model was trained (None without a model)."""
+    row = await session.execute(
+        text("SELECT extract(epoch FROM now() - max(trained_at)) FROM model")
+    )
+    age = row.scalar_one_or_none()
+    return None if age is None else float(age)
 
 
 async def load_model(session: AsyncSession, version: str) -> Any:

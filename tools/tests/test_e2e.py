@@ -1,0 +1,216 @@
+"""End to end: the five services' real processes, started as `movierec up` starts them,
+walked through the user journey over HTTP; and kept available through outages.
+
+The platform reaches PostgreSQL and RabbitMQ through TCP proxies this test owns, so the
+broker path and the database path can be cut and restored without touching the shared
+servers. The demo data is a slice of ml-latest-small (the whole catalog, the ratings of
+the first 60 users) read from ../shared/data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import time
+import uuid
+
+import asyncpg
+import httpx
+import pytest_asyncio
+
+from movierec_common.settings import SERVICES
+from movierec_common.testkit import eventually
+from movierec_common.testkit.platform import Platform
+from movierec_common.testkit.proxy import TcpProxy
+from movierec_tools.journey import Journey, Urls
+
+DEMO_USERS = 60
+ADMIN = ("admin@e2e.movierec.example", "e2e-Admin-passw0rd!")
+ROLES = {
+    "auth": ("api", "relay", "worker"),
+    **{s: ("api", "relay", "consume", "worker") for s in ("movies", "history", "ratings", "recs")},
+}
+
+
+def slice_of(source, target, users: int) -> int:
+    """movies/links/tags as they are, the ratings of the first ``users`` users."""
+    for name in ("movies.csv", "links.csv", "tags.csv"):
+        (target / name).symlink_to((source / name).resolve())
+    rows = 0
+    with (source / "ratings.csv").open() as src, (target / "ratings.csv").open("w") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst)
+        writer.writerow(next(reader))
+        for row in reader:
+            if int(row[0]) <= users:
+                writer.writerow(row)
+                rows += 1
+    return rows
+
+
+async def scalar(url: str, sql: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval(sql))
+    finally:
+        await conn.close()
+
+
+async def at_least(url: str, sql: str, n: int) -> bool:
+    return await scalar(url, sql) >= n
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def proxies(test_run):
+    pg = TcpProxy.for_url(test_run.postgres_url, 5432).start()
+    amqp = TcpProxy.for_url(test_run.amqp_url, 5672).start()
+    yield {"postgres": pg, "amqp": amqp}
+    pg.stop()
+    amqp.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def platform(test_run, signing, proxies, shared_data_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e-data")
+    ratings = slice_of(shared_data_dir, data, DEMO_USERS)
+    platform = Platform(
+        test_run,
+        "e2e",
+        roles=ROLES,
+        jwks=signing["jwks"],
+        signing_key=signing["private_path"],
+        postgres_url=proxies["postgres"].url(test_run.postgres_url),
+        amqp_url=proxies["amqp"].url(test_run.amqp_url),
+        env={
+            "MOVIEREC_RECS_TRAIN_EVALUATE": "false",
+            "MOVIEREC_RECS_REFRESH_SECONDS": "0.5",
+            "MOVIEREC_RECS_TRAIN_MIN_INTERVAL_SECONDS": "0",
+        },
+    )
+    await platform.start()
+    try:
+        await seed(platform, data, ratings)
+        yield platform
+    finally:
+        await platform.stop()
+
+
+async def seed(platform: Platform, data, ratings: int) -> None:
+    """As `movierec seed` does it, with the barriers as direct checks."""
+    db = platform.database_url
+    await platform.command("movies", "import", "--data", str(data))
+    for service, sql in (
+        ("history", "SELECT count(*) FROM known_movie"),
+        ("ratings", "SELECT count(*) FROM known_movie"),
+        ("recs", "SELECT count(*) FROM movie"),
+    ):
+        await eventually(lambda s=service, q=sql: at_least(db(s), q, 9742), timeout=120)
+    await platform.command("auth", "import-demo-users", "--data", str(data))
+    await platform.command(
+        "auth",
+        "create-admin",
+        "--email",
+        ADMIN[0],
+        env={"MOVIEREC_AUTH_ADMIN_PASSWORD": ADMIN[1]},
+    )
+    await asyncio.gather(
+        platform.command("ratings", "import", "--data", str(data)),
+        platform.command("history", "import", "--data", str(data)),
+    )
+    both = "SELECT count(*) FROM interaction WHERE watches > 0 AND score IS NOT NULL"
+    await eventually(lambda: at_least(db("recs"), both, ratings), timeout=180)
+    await platform.command("recs", "train")
+
+
+def urls(platform: Platform) -> Urls:
+    return Urls(*(platform.url(s) for s in SERVICES))
+
+
+async def test_the_user_journey_end_to_end(platform):
+    steps = await Journey(urls(platform), admin=ADMIN).run()
+    assert [name for name, _ in steps][-1] == "delete the account"
+
+
+async def test_a_broker_outage_mid_journey_loses_nothing(platform, proxies):
+    """With the broker path cut for 30 s the APIs keep answering; every action is
+    reflected after it returns."""
+    cut_at = 0.0
+
+    async def between(step: str) -> None:
+        nonlocal cut_at
+        if step == "watch and rate":
+            proxies["amqp"].cut()
+            cut_at = time.monotonic()
+        elif step == "recommendations change":
+            # The writes were answered (the outbox holds their events); let the outage last.
+            await asyncio.sleep(max(0.0, 30 - (time.monotonic() - cut_at)))
+            async with httpx.AsyncClient() as client:
+                for service in SERVICES:
+                    ready = await client.get(f"{platform.url(service)}/readyz")
+                    assert ready.status_code == 200, ready.text  # degraded, never down
+            proxies["amqp"].restore()
+
+    try:
+        await Journey(urls(platform), settle=60, between=between).run()
+    finally:
+        proxies["amqp"].restore()
+
+
+async def test_a_killed_worker_s_task_runs_again(platform, token):
+    """acks_late: a task whose worker died while running it is redelivered."""
+    recs = platform.database_url("recs")
+    models = await scalar(recs, "SELECT count(*) FROM model")
+    worker = platform.process("recs", "worker")
+    await worker.kill()
+    # The next interaction queues a training, the way the consumer does it (outbox, relay).
+    conn = await asyncpg.connect(recs)
+    try:
+        await conn.execute("UPDATE training_state SET events_since = 1000000, queued_at = NULL")
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient(base_url=platform.url("ratings")) as client:
+        rated = await client.put("/ratings/1", json={"score": 4}, headers=token())
+        assert rated.status_code == 201, rated.text
+    received = "Task movierec_recs.train"
+    before = worker.tail(10_000).count(received)
+    await platform.restart("recs", "worker")
+    await eventually(lambda: _logged(worker, received, before + 1), timeout=60, interval=0.01)
+    await worker.kill()  # mid-training: the task is not acknowledged
+    assert await scalar(recs, "SELECT count(*) FROM model") == models
+    await platform.restart("recs", "worker")
+    await eventually(lambda: _logged(worker, received, before + 2), timeout=60)
+    await eventually(lambda: at_least(recs, "SELECT count(*) FROM model", models + 1), timeout=120)
+
+
+async def _logged(process, text: str, times: int) -> bool:
+    return process.tail(10_000).count(text) >= times
+
+
+async def test_apis_and_consumers_heal_after_the_database_path_returns(platform, proxies, token):
+    async with httpx.AsyncClient() as client:
+        proxies["postgres"].cut()
+        try:
+            for service in SERVICES:
+                ready = await client.get(f"{platform.url(service)}/readyz", timeout=10)
+                assert ready.status_code == 503, ready.text
+                assert (await client.get(f"{platform.url(service)}/healthz")).status_code == 200
+            await asyncio.sleep(3)
+        finally:
+            proxies["postgres"].restore()
+
+        async def all_ready() -> bool:
+            for service in SERVICES:
+                if (await client.get(f"{platform.url(service)}/readyz")).status_code != 200:
+                    return False
+            return True
+
+        await eventually(all_ready, timeout=60)
+        # Writes work again and their events reach the consumers.
+        user = uuid.uuid4()
+        headers = token(user_id=user)
+        rated = await client.put(
+            f"{platform.url('ratings')}/ratings/2", json={"score": 3.5}, headers=headers
+        )
+        assert rated.status_code == 201, rated.text
+        recs = platform.database_url("recs")
+        mine = f"SELECT count(*) FROM interaction WHERE user_id = '{user}'"  # noqa: S608
+        await eventually(lambda: at_least(recs, mine, 1), timeout=60)
