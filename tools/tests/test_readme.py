@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 from pathlib import Path
 
 import asyncpg
@@ -16,6 +15,8 @@ from movierec_common.demo import demo_user_id
 from movierec_common.keys import generate_keypair
 from movierec_common.migrations import create_and_migrate, locate_migrations
 from movierec_common.testkit.processes import ServiceProcess, console_script
+from movierec_common.testkit.readme import readme_block as testkit_readme_block
+from movierec_common.testkit.readme import run_sh
 from movierec_tools.bench_movies import run_command
 from movierec_tools.bench_recs import load_read_models
 
@@ -23,28 +24,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_block(name: str) -> str:
-    """The sh block that follows ``<!-- readme-test: NAME -->`` in README.md."""
-    match = re.search(
-        rf"<!-- readme-test: {name} -->\s*```sh\n(.*?)```", README.read_text(), re.DOTALL
-    )
-    assert match, f"README has no readme-test block {name!r}"
-    return match.group(1)
-
-
-async def run_sh(script: str, *, env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "bash",
-        "-euo",
-        "pipefail",
-        "-c",
-        script,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode, out.decode()
+    return testkit_readme_block(README, name)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
