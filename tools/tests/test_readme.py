@@ -14,8 +14,8 @@ import movierec_auth
 from movierec_common.demo import demo_user_id
 from movierec_common.keys import generate_keypair
 from movierec_common.migrations import create_and_migrate, locate_migrations
+from movierec_common.testkit import readme as readme_kit
 from movierec_common.testkit.processes import ServiceProcess, console_script
-from movierec_common.testkit.readme import readme_block as testkit_readme_block
 from movierec_common.testkit.readme import run_sh
 from movierec_tools.bench_movies import run_command
 from movierec_tools.bench_recs import load_read_models
@@ -24,7 +24,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_block(name: str) -> str:
-    return testkit_readme_block(README, name)
+    return readme_kit.readme_block(README, name)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

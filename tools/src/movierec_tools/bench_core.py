@@ -21,6 +21,9 @@ from pathlib import Path
 
 import httpx
 
+from movierec_common.settings import CommonSettings
+from movierec_common.testkit.resources import TestRun
+
 
 @dataclass
 class Result:
@@ -33,6 +36,13 @@ class Result:
     note: str = ""
     ratio: float | None = None
     extra: dict = field(default_factory=dict)
+
+
+def bench_run(settings: CommonSettings) -> TestRun:
+    """Names for one bench run's databases, queues and keys (cleaned up by the case)."""
+    return TestRun(
+        postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
+    )
 
 
 def free_port() -> int:

@@ -18,13 +18,11 @@ from movierec_common.events import Event, RatingSet, make_event
 from movierec_common.outbox import OutboxRelay, event_message, record
 from movierec_common.settings import CommonSettings
 from movierec_common.testkit.resources import TestRun
-from movierec_tools.bench_core import Bench, Result, percentile
+from movierec_tools.bench_core import Bench, Result, bench_run, percentile
 
 
 async def _scratch(settings: CommonSettings) -> tuple[TestRun, Database]:
-    run = TestRun(
-        postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
-    )
+    run = bench_run(settings)
     url = await run.create_database("bench")
     return run, Database(url)
 

@@ -11,7 +11,7 @@ from movierec_common.demo import resolve_data_dir
 from movierec_common.settings import CommonSettings
 from movierec_common.testkit.processes import ServiceProcess, console_script
 from movierec_common.testkit.resources import TestRun
-from movierec_tools.bench_core import Bench, Result, wait_http
+from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
 
 SEARCHES = [
     "godfather", "godfater", "star wars", "matrix", "pulp fiction", "toy story", "alien",
@@ -56,9 +56,7 @@ async def cache_counts(base_url: str, cache: str) -> tuple[float, float]:
 
 
 async def movies_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
-    run = TestRun(
-        postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
-    )
+    run = bench_run(settings)
     data = resolve_data_dir(None, os.environ.get("MOVIEREC_DATA"))
     url = run.database_url("bench_movies")
     run.databases.append(run.database_name("bench_movies"))

@@ -19,8 +19,7 @@ import asyncpg
 from movierec_common.demo import demo_user_id, read_ratings, resolve_data_dir
 from movierec_common.settings import CommonSettings
 from movierec_common.testkit.processes import ServiceProcess
-from movierec_common.testkit.resources import TestRun
-from movierec_tools.bench_core import Bench, Result, wait_http
+from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
 from movierec_tools.bench_movies import _ratio, cache_counts, run_command, service_env
 from movierec_tools.bench_userdata import sign_tokens
 
@@ -61,9 +60,7 @@ async def load_read_models(url: str, data: Path) -> list[int]:
 
 
 async def recs_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
-    run = TestRun(
-        postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
-    )
+    run = bench_run(settings)
     data = resolve_data_dir(None, os.environ.get("MOVIEREC_DATA"))
     url = run.database_url("bench_recs")
     run.databases.append(run.database_name("bench_recs"))

@@ -13,8 +13,7 @@ import jwt
 from movierec_common.keys import generate_keypair, load_private_key
 from movierec_common.settings import CommonSettings
 from movierec_common.testkit.processes import ServiceProcess
-from movierec_common.testkit.resources import TestRun
-from movierec_tools.bench_core import Bench, Result, wait_http
+from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
 from movierec_tools.bench_movies import run_command, service_env
 
 USERS = 256
@@ -53,9 +52,7 @@ def sign_tokens(keys: Path, subjects: list[uuid.UUID]) -> list[str]:
 
 
 async def userdata_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
-    run = TestRun(
-        postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
-    )
+    run = bench_run(settings)
     results = []
     with tempfile.TemporaryDirectory() as keys_dir:
         tokens = bench_tokens(Path(keys_dir), USERS)

@@ -104,6 +104,25 @@ class EventConsumer:
         #: Set after every committed batch; tests and the seeding barrier wait on it.
         self.progress = asyncio.Condition()
 
+    @classmethod
+    def for_service(
+        cls,
+        settings: ServiceSettings,
+        *,
+        database: Database,
+        handlers: dict[str, Handler],
+        batch_handlers: dict[str, BatchHandler] | None = None,
+    ) -> EventConsumer:
+        """The service's consumer: its queue, the events exchange and broker from settings."""
+        return cls(
+            database=database,
+            amqp_url=settings.amqp_url,
+            events_exchange=settings.events_exchange,
+            queue=consumer_queue_name(settings),
+            handlers=handlers,
+            batch_handlers=batch_handlers,
+        )
+
     @property
     def routing_keys(self) -> list[str]:
         return sorted({*self.handlers, *self.batch_handlers})

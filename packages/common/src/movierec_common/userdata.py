@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from movierec_common.cache import create_redis
 from movierec_common.celery_app import task_queue_name
-from movierec_common.consumer import EventConsumer, Handler, consumer_queue_name
+from movierec_common.consumer import EventConsumer, Handler
 from movierec_common.db import Database, oneoff_transaction
 from movierec_common.demo import DemoRating, read_ratings, resolve_data_dir
 from movierec_common.events import Event, UserDeleted
@@ -57,13 +57,7 @@ def user_data_consumer(
         await record(session, message)
 
     handlers: dict[str, Handler] = {**KNOWN_MOVIE_HANDLERS, "user.deleted": user_deleted}
-    return EventConsumer(
-        database=database,
-        amqp_url=settings.amqp_url,
-        events_exchange=settings.events_exchange,
-        queue=consumer_queue_name(settings),
-        handlers=handlers,
-    )
+    return EventConsumer.for_service(settings, database=database, handlers=handlers)
 
 
 async def purge(settings: ServiceSettings, service: PurgingService, user_id: uuid.UUID) -> int:

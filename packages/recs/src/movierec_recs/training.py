@@ -47,12 +47,7 @@ def catalog_dataset(movies: list[dict[str, Any]]) -> Dataset:
         genres=[list(m["genres"]) for m in movies],
         tags=[[t.lower() for t in m["tags"]] for m in movies],
         user_ids=np.zeros(0, dtype=str),
-        interactions=Interactions(
-            np.zeros(0, np.int32),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.float32),
-            np.zeros(0, np.int64),
-        ),
+        interactions=Interactions.empty(),
         item_index={int(m): i for i, m in enumerate(item_ids)},
         people=[
             [f"director:{d}" for d in m["directors"]] + [f"actor:{a}" for a in m["actors"]]

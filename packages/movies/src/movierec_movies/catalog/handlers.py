@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.consumer import BatchHandler, EventConsumer, Handler, consumer_queue_name
+from movierec_common.consumer import BatchHandler, EventConsumer, Handler
 from movierec_common.db import Database
 from movierec_common.events import Event, MovieRatingSummary, WatchAdded, WatchRemoved
 from movierec_movies.catalog import repository
@@ -44,11 +44,6 @@ def create_consumer(
     settings: Settings, *, database: Database, service: CatalogService
 ) -> EventConsumer:
     handlers, batch_handlers = build_handlers(service)
-    return EventConsumer(
-        database=database,
-        amqp_url=settings.amqp_url,
-        events_exchange=settings.events_exchange,
-        queue=consumer_queue_name(settings),
-        handlers=handlers,
-        batch_handlers=batch_handlers,
+    return EventConsumer.for_service(
+        settings, database=database, handlers=handlers, batch_handlers=batch_handlers
     )

@@ -241,12 +241,7 @@ def from_bytes(raw: bytes) -> tuple[ModelBundle, dict[str, Any]]:
         genres=[[] for _ in range(n_items)],
         tags=[[] for _ in range(n_items)],
         user_ids=user_ids,
-        interactions=Interactions(
-            np.zeros(0, np.int32),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.float32),
-            np.zeros(0, np.int64),
-        ),
+        interactions=Interactions.empty(),
         item_index={int(m): i for i, m in enumerate(item_ids)},
         user_index={str(u): i for i, u in enumerate(user_ids)},
     )

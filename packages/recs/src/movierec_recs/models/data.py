@@ -25,6 +25,13 @@ class Interactions:
     def __len__(self) -> int:
         return len(self.users)
 
+    @classmethod
+    def empty(cls) -> Interactions:
+        return cls(
+            np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32),
+            np.zeros(0, np.int64),
+        )  # fmt: skip
+
     def subset(self, mask: np.ndarray) -> Interactions:
         return Interactions(self.users[mask], self.items[mask], self.scores[mask], self.times[mask])
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.cache import Cache
 from movierec_common.celery_app import task_queue_name
-from movierec_common.consumer import BatchHandler, EventConsumer, Handler, consumer_queue_name
+from movierec_common.consumer import BatchHandler, EventConsumer, Handler
 from movierec_common.db import Database, after_commit
 from movierec_common.events import (
     Event,
@@ -131,11 +131,6 @@ def create_consumer(
     settings: Settings, *, database: Database, cache: Cache, celery_app: Celery
 ) -> EventConsumer:
     handlers, batch_handlers = build_handlers(settings, cache=cache, celery_app=celery_app)
-    return EventConsumer(
-        database=database,
-        amqp_url=settings.amqp_url,
-        events_exchange=settings.events_exchange,
-        queue=consumer_queue_name(settings),
-        handlers=handlers,
-        batch_handlers=batch_handlers,
+    return EventConsumer.for_service(
+        settings, database=database, handlers=handlers, batch_handlers=batch_handlers
     )
