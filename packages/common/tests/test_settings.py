@@ -36,3 +36,16 @@ def test_settings_accept_field_names_in_code():
 def test_url_helpers():
     assert database_url_on("postgresql://p@h:1/old?x=1", "new") == "postgresql://p@h:1/new?x=1"
     assert to_asyncpg_url("postgresql://h/db") == "postgresql+asyncpg://h/db"
+
+
+def test_passwords_come_from_files_never_from_the_urls(tmp_path, monkeypatch):
+    (tmp_path / "pg").write_text("s3cret/with@chars\n")
+    (tmp_path / "mq").write_text("rabbit")
+    monkeypatch.setenv("MOVIEREC_POSTGRES_URL", "postgresql://movierec@db:5432")
+    monkeypatch.setenv("MOVIEREC_POSTGRES_PASSWORD_FILE", str(tmp_path / "pg"))
+    monkeypatch.setenv("MOVIEREC_AMQP_URL", "amqp://movierec@mq:5672/")
+    monkeypatch.setenv("MOVIEREC_AMQP_PASSWORD_FILE", str(tmp_path / "mq"))
+    settings = ServiceSettings()
+    assert settings.postgres_url == "postgresql://movierec:s3cret%2Fwith%40chars@db:5432"
+    assert settings.resolved_database_url.endswith("@db:5432/movierec_common")
+    assert settings.amqp_url == "amqp://movierec:rabbit@mq:5672/"

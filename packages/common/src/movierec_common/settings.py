@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES: tuple[str, ...] = ("auth", "movies", "history", "ratings", "recs")
@@ -56,6 +56,20 @@ class CommonSettings(BaseSettings):
     log_json: bool = Field(True, validation_alias="MOVIEREC_LOG_JSON")
     access_log: bool = Field(True, validation_alias="MOVIEREC_ACCESS_LOG")
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="MOVIEREC_MAX_BODY_BYTES")
+    # Passwords kept out of the URLs (e.g. Docker secrets): the file's content is put into
+    # the URL's password when the settings load.
+    postgres_password_file: Path | None = Field(
+        None, validation_alias="MOVIEREC_POSTGRES_PASSWORD_FILE"
+    )
+    amqp_password_file: Path | None = Field(None, validation_alias="MOVIEREC_AMQP_PASSWORD_FILE")
+
+    @model_validator(mode="after")
+    def _passwords_from_files(self) -> CommonSettings:
+        if self.postgres_password_file is not None:
+            self.postgres_url = with_password(self.postgres_url, self.postgres_password_file)
+        if self.amqp_password_file is not None:
+            self.amqp_url = with_password(self.amqp_url, self.amqp_password_file)
+        return self
 
 
 class ServiceSettings(CommonSettings):
@@ -70,6 +84,12 @@ class ServiceSettings(CommonSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
 
+    @model_validator(mode="after")
+    def _database_password_from_file(self) -> ServiceSettings:
+        if self.database_url and self.postgres_password_file is not None:
+            self.database_url = with_password(self.database_url, self.postgres_password_file)
+        return self
+
     @cached_property
     def resolved_database_url(self) -> str:
         """Plain ``postgresql://`` URL of this service's database."""
@@ -81,6 +101,16 @@ class ServiceSettings(CommonSettings):
     def sqlalchemy_url(self) -> str:
         """The database URL with the asyncpg driver, for SQLAlchemy."""
         return to_asyncpg_url(self.resolved_database_url)
+
+
+def with_password(url: str, password_file: Path) -> str:
+    """``url`` with the (first line of the) file's content as its password."""
+    password = password_file.read_text().strip()
+    parts = urlsplit(url)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0] if userinfo else ""
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host or parts.netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def database_url_on(server_url: str, database: str) -> str:
