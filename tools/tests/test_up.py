@@ -1,0 +1,51 @@
+"""`movierec up`'s parts: the supervisor restarts a child that dies and stops them all;
+the infrastructure check names the URL that does not answer and how to start it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from movierec_common.settings import CommonSettings
+from movierec_common.testkit import eventually
+from movierec_tools.platform import check_infrastructure
+from movierec_tools.supervisor import Supervisor
+
+
+async def test_a_child_that_dies_is_restarted_and_stop_leaves_none(capsys):
+    supervisor = Supervisor(color=False)
+    dying = supervisor.add(
+        "dying", [sys.executable, "-c", "print('up'); raise SystemExit(3)"], dict(os.environ)
+    )
+    steady = supervisor.add(
+        "steady", [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"],
+        dict(os.environ),
+    )  # fmt: skip
+    await supervisor.start()
+
+    async def restarted() -> bool:
+        return dying.restarts >= 1
+
+    await eventually(restarted, timeout=10)
+    await supervisor.stop(timeout=5)
+    assert steady.proc is not None and steady.proc.returncode is not None
+    assert not supervisor.alive()
+    out = capsys.readouterr().out
+    assert "dying          | exited with 3" in out
+    assert "steady         | up" in out
+
+
+async def test_the_infrastructure_check_says_what_does_not_answer_and_how_to_start_it():
+    settings = CommonSettings(
+        postgres_url="postgresql://postgres@127.0.0.1:1",
+        redis_url="redis://127.0.0.1:1/0",
+        amqp_url="amqp://guest:secret@127.0.0.1:1/",
+    )
+    problems = await asyncio.wait_for(check_infrastructure(settings), 30)
+    assert len(problems) == 3
+    assert "PostgreSQL does not answer at postgresql://postgres@127.0.0.1:1" in problems[0]
+    assert "pg_ctlcluster" in problems[0]
+    assert "Redis does not answer at redis://127.0.0.1:1/0" in problems[1]
+    assert "RabbitMQ does not answer at amqp://guest:***@127.0.0.1:1/" in problems[2]
+    assert "secret" not in " ".join(problems)
