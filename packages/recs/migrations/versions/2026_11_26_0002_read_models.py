@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("actors", TEXTS, nullable=False, server_default="{}"),
         sa.Column("directors", TEXTS, nullable=False, server_default="{}"),
         sa.Column("tags", TEXTS, nullable=False, server_default="{}"),
+        sa.Column("description", sa.Text(), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column(
             "revision",

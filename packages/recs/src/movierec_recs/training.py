@@ -37,7 +37,8 @@ class NothingToTrainError(RuntimeError):
 
 
 def catalog_dataset(movies: list[dict[str, Any]]) -> Dataset:
-    """A Dataset of the catalog rows (movie_id, title, year, genres, tags, people), no users."""
+    """A Dataset of the catalog rows (movie_id, title, year, genres, tags, people,
+    description), no users."""
     movies = sorted(movies, key=lambda m: m["movie_id"])
     item_ids = np.asarray([m["movie_id"] for m in movies], np.int64)
     return Dataset(
@@ -53,6 +54,7 @@ def catalog_dataset(movies: list[dict[str, Any]]) -> Dataset:
             [f"director:{d}" for d in m["directors"]] + [f"actor:{a}" for a in m["actors"]]
             for m in movies
         ],
+        descriptions=[m.get("description") or "" for m in movies],
     )
 
 

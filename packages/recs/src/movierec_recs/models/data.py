@@ -61,6 +61,8 @@ class Dataset:
     user_index: dict[int, int] = field(default_factory=dict)
     #: Per item, "director:Name" / "actor:Name" features when the catalog knows them.
     people: list[list[str]] = field(default_factory=list)
+    #: Per item, its description when the catalog has one (its terms become features).
+    descriptions: list[str] = field(default_factory=list)
 
     @property
     def n_items(self) -> int:
@@ -125,9 +127,10 @@ def load_movielens(ratings: Path, movies: Path, *, tags: Path | None = None) -> 
 
 @dataclass
 class FeatureSpace:
-    """The item-feature vocabulary (genres, decades, frequent tags, directors, actors) with
-    its IDF weights, fitted on a catalog; it also maps movies added later into the same
-    space, which is how items unseen at training time are scored from their features."""
+    """The item-feature vocabulary (genres, decades, frequent tags, directors, actors,
+    description terms) with its IDF weights, fitted on a catalog; it also maps movies added
+    later into the same space, which is how items unseen at training time are scored from
+    their features."""
 
     names: dict[str, int]
     idf: np.ndarray
@@ -178,7 +181,30 @@ def _raw_features(dataset: Dataset, i: int) -> list[str]:
     names.extend(f"tag:{t}" for t in dataset.tags[i])
     if dataset.people:
         names.extend(dataset.people[i])
+    if dataset.descriptions and dataset.descriptions[i]:
+        names.extend(f"term:{t}" for t in description_terms(dataset.descriptions[i]))
     return names
+
+
+_WORD = re.compile(r"[a-z][a-z'-]{3,}")
+#: Frequent English words that say nothing about a film (terms need 4+ letters anyway).
+_STOPWORDS = (
+    "about after again against also among another around back because been before being"
+    " between both come comes could does down during each even ever every first from"
+    " gets give goes have having into just know life like live lives long made make makes"
+    " many more most much must never only other over own same should some such take takes"
+    " than that their them then there these they this those through time together under"
+    " until upon very want what when where which while will with within without world"
+    " would year years young your"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+
+def description_terms(text: str) -> list[str]:
+    """The words of a description that can describe a film: lower case, 4+ letters, no
+    stop words, each once."""
+    words = (w.removesuffix("'s").strip("'-") for w in _WORD.findall(text.lower()))
+    return list(dict.fromkeys(w for w in words if len(w) >= 4 and w not in STOPWORDS))
 
 
 def item_features(dataset: Dataset) -> tuple[sparse.csr_matrix, FeatureSpace]:

@@ -84,6 +84,7 @@ def build_handlers(
                 "actors": data.actors,
                 "directors": data.directors,
                 "tags": data.tags,
+                "description": data.description,
             },
         )
 

@@ -31,11 +31,13 @@ async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
 async def upsert_movie(session: AsyncSession, movie: dict[str, Any]) -> None:
     await session.execute(
         text(
-            "INSERT INTO movie (movie_id, title, year, genres, actors, directors, tags)"
-            " VALUES (:movie_id, :title, :year, :genres, :actors, :directors, :tags)"
+            "INSERT INTO movie (movie_id, title, year, genres, actors, directors, tags,"
+            " description) VALUES (:movie_id, :title, :year, :genres, :actors, :directors,"
+            " :tags, :description)"
             " ON CONFLICT (movie_id) DO UPDATE SET title = excluded.title,"
             " year = excluded.year, genres = excluded.genres, actors = excluded.actors,"
-            " directors = excluded.directors, tags = excluded.tags, deleted = false,"
+            " directors = excluded.directors, tags = excluded.tags,"
+            " description = excluded.description, deleted = false,"
             " revision = nextval('movie_revision')"
         ),
         movie,
@@ -193,8 +195,8 @@ async def user_profile(
 async def movies_since(session: AsyncSession, revision: int) -> list[dict[str, Any]]:
     rows = await session.execute(
         text(
-            "SELECT movie_id, title, year, genres, actors, directors, tags, deleted, revision"
-            " FROM movie"
+            "SELECT movie_id, title, year, genres, actors, directors, tags, description,"
+            " deleted, revision FROM movie"
             " WHERE revision > :r ORDER BY revision"
         ),
         {"r": revision},
