@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 import pytest_asyncio
 
 from movierec_common.settings import SERVICES
@@ -28,6 +29,9 @@ from movierec_common.testkit.proxy import TcpProxy
 from movierec_common.testkit.readme import readme_block, run_sh
 from movierec_tools.journey import Journey, Urls
 
+# Platforms of real processes run one at a time (same xdist worker): two at once on a
+# small machine would starve each other.
+pytestmark = pytest.mark.xdist_group("platform")
 README = Path(__file__).resolve().parents[2] / "README.md"
 DEMO_USERS = 60
 ADMIN = ("admin@e2e.movierec.example", "e2e-Admin-passw0rd!")
@@ -146,7 +150,7 @@ async def test_the_readme_walkthrough_runs_verbatim(platform, tmp_path):
 
 
 async def test_the_user_journey_end_to_end(platform):
-    steps = await Journey(urls(platform), admin=ADMIN).run()
+    steps = await Journey(urls(platform), admin=ADMIN, settle=60).run()
     assert [name for name, _ in steps][-1] == "delete the account"
 
 

@@ -14,6 +14,7 @@ import time
 import uuid
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -22,6 +23,9 @@ from movierec_common.settings import to_asyncpg_url
 from movierec_common.testkit import eventually
 from movierec_common.testkit.platform import Platform
 
+# Platforms of real processes run one at a time (same xdist worker): two at once on a
+# small machine would starve each other.
+pytestmark = pytest.mark.xdist_group("platform")
 CLUSTERS = {"Horror": 1985, "Comedy": 1995, "Sci-Fi": 2005}
 PER_CLUSTER = 12
 FANS_PER_CLUSTER = 4

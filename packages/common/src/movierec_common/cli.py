@@ -8,6 +8,7 @@ A service builds its group with :func:`service_cli` and adds its own subcommands
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import tempfile
 from collections.abc import Callable, Coroutine
@@ -114,7 +115,10 @@ def service_cli(
                 f"--loglevel={settings.log_level}",
                 f"--queues={task_queue_name(settings)}",
                 f"--concurrency={concurrency}",
-                f"--hostname={service}@%h",
+                # Unique per process: the node name keys Celery's exclusive remote-control
+                # queue, and two workers of one service on a host (two platforms, or a
+                # restart before the broker dropped the old connection) must not collide.
+                f"--hostname={settings.namespace}.{service}.{os.getpid()}@%h",
                 "--without-gossip",
                 "--without-mingle",
             ]
