@@ -71,7 +71,12 @@ def test_no_lock_file_or_registry_host_is_tracked():
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert "uv.lock" not in files
-    hosts = ("py" + "pi.org", "files." + "pythonhosted.org", "registry." + "npmjs.org")
+    hosts = (
+        "py" + "pi.org",
+        "files." + "pythonhosted.org",
+        "registry." + "npmjs.org",
+        "deb." + "debian.org",
+    )
     for name in files:
         path = ROOT / name
         if path.is_file() and path.stat().st_size < 2_000_000:
