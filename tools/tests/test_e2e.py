@@ -24,7 +24,7 @@ import pytest_asyncio
 
 from movierec_common.settings import SERVICES
 from movierec_common.testkit import eventually
-from movierec_common.testkit.platform import Platform
+from movierec_common.testkit.platform import ALL_ROLES, Platform
 from movierec_common.testkit.proxy import TcpProxy
 from movierec_common.testkit.readme import readme_block, run_sh
 from movierec_tools.journey import Journey, Urls
@@ -35,10 +35,6 @@ pytestmark = pytest.mark.xdist_group("platform")
 README = Path(__file__).resolve().parents[2] / "README.md"
 DEMO_USERS = 60
 ADMIN = ("admin@e2e.movierec.example", "e2e-Admin-passw0rd!")
-ROLES = {
-    "auth": ("api", "relay", "worker"),
-    **{s: ("api", "relay", "consume", "worker") for s in ("movies", "history", "ratings", "recs")},
-}
 
 
 def slice_of(source, target, users: int) -> int:
@@ -84,7 +80,7 @@ async def platform(test_run, signing, proxies, shared_data_dir, tmp_path_factory
     platform = Platform(
         test_run,
         "e2e",
-        roles=ROLES,
+        roles=ALL_ROLES,
         jwks=signing["jwks"],
         signing_key=signing["private_path"],
         postgres_url=proxies["postgres"].url(test_run.postgres_url),

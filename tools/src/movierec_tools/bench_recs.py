@@ -39,11 +39,9 @@ async def load_read_models(url: str, data: Path) -> list[int]:
             movies.append(
                 (int(row["movieId"]), row["title"], int(year.group(1)) if year else None, genres)
             )
-    ratings = [
-        (r.user_id, r.movie_id, r.score, r.rated_at, 1, r.rated_at)
-        for r in read_ratings(data / "ratings.csv", [])
-    ]
-    users = sorted({r.movielens_user_id for r in read_ratings(data / "ratings.csv", [])})
+    rows = list(read_ratings(data / "ratings.csv", []))
+    ratings = [(r.user_id, r.movie_id, r.score, r.rated_at, 1, r.rated_at) for r in rows]
+    users = sorted({r.movielens_user_id for r in rows})
     conn = await asyncpg.connect(url)
     try:
         await conn.copy_records_to_table(

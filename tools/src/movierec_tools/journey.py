@@ -53,6 +53,8 @@ class Journey:
     email: str = ""
     token: str = ""
     acted: list[int] = field(default_factory=list)
+    #: The cold-start page, to see the recommendations change.
+    cold: list[int] = field(default_factory=list)
 
     async def run(self) -> list[tuple[str, float]]:
         async with httpx.AsyncClient(timeout=15) as self.http:

@@ -12,15 +12,12 @@ from typing import Any
 
 import httpx
 
-from movierec_common.amqp import dead_letter_queue_name
 from movierec_common.settings import DEFAULT_PORTS, SERVICES, CommonSettings
 from movierec_tools.platform import (
-    CONSUMERS,
-    events_queue,
+    all_queues,
     newest_model,
     outbox_backlogs,
     queue_states,
-    tasks_queue,
 )
 
 
@@ -55,16 +52,8 @@ async def collect(state: dict[str, Any]) -> dict[str, Any]:
     ports = state.get("ports") or DEFAULT_PORTS
     async with httpx.AsyncClient(timeout=2) as client:
         ready = await asyncio.gather(*(_ready(client, ports[s]) for s in SERVICES))
-    names = []
-    for service in SERVICES:
-        if service in CONSUMERS:
-            names += [
-                events_queue(service, settings),
-                dead_letter_queue_name(events_queue(service, settings)),
-            ]
-        names.append(tasks_queue(service, settings))
     try:
-        queues = await queue_states(settings, names)
+        queues = await queue_states(settings, all_queues(settings))
     except Exception as exc:  # noqa: BLE001 - report, do not fail
         queues = {}
         broker_error = repr(exc)

@@ -27,9 +27,9 @@ from tqdm import tqdm
 from movierec_common.demo import default_imdb_file, demo_email, resolve_data_dir
 from movierec_common.keys import generate_keypair
 from movierec_common.settings import SERVICES, CommonSettings
+from movierec_common.testkit.platform import ALL_ROLES
 from movierec_common.testkit.processes import console_script
 from movierec_tools.platform import (
-    CONSUMERS,
     DrainState,
     catalog_size,
     check_infrastructure,
@@ -50,10 +50,8 @@ STATE_FILE = "up.json"
 
 
 def roles(service: str) -> tuple[str, ...]:
-    """What each service runs (ARCHITECTURE.md §2); auth consumes no events."""
-    if service in CONSUMERS:
-        return ("api", "relay", "consume", "worker", "beat")
-    return ("api", "relay", "worker", "beat")
+    """What each service runs (ARCHITECTURE.md §2), and its one beat."""
+    return (*ALL_ROLES[service], "beat")
 
 
 class SetupError(click.ClickException):
@@ -333,7 +331,5 @@ async def _start(
 def main_up(**kwargs) -> None:
     try:
         asyncio.run(up(**kwargs))
-    except SetupError:
-        raise
     except KeyboardInterrupt:
         sys.exit(130)

@@ -95,8 +95,11 @@ class ServingState:
         if self._trained is None or (row is None and not changes and self.snapshot is not None):
             return False
         trained = self._trained
-        catalog = catalog_dataset(list(self._movies.values()))
-        bundle, available = await asyncio.to_thread(with_catalog, trained.bundle, catalog)
+        movies = list(self._movies.values())
+        # Both steps walk the whole catalog: off the event loop, which keeps serving.
+        bundle, available = await asyncio.to_thread(
+            lambda: with_catalog(trained.bundle, catalog_dataset(movies))
+        )
         self.snapshot = Snapshot(
             version=trained.version,
             manifest=trained.manifest,
