@@ -2,17 +2,18 @@
 #
 # Dependencies are installed offline from wheels built on the host (tools/build-wheels),
 # so a build needs no index: air-gapped hosts and hosts whose containers cannot reach PyPI
-# build the same way. SERVICE=all gives the operator image (every service and `movierec`,
-# used by the migrate and seed one-shot services). Works with the classic builder.
+# build the same way. SERVICE=all gives the operator image (every workspace wheel built:
+# every service and `movierec`, used by the migrate and seed one-shot services; the wheels
+# never include the dev-only test kit). Works with the classic builder.
 ARG BASE_IMAGE=python:3.11-slim
 
 FROM ${BASE_IMAGE} AS build
 ARG SERVICE
 COPY dist/wheels /wheels
-RUN test -n "${SERVICE}" || { echo "--build-arg SERVICE=auth|movies|history|ratings|recs|all"; exit 1; } \
+RUN test -n "${SERVICE}" || { echo "--build-arg SERVICE=<a service's name>|all"; exit 1; } \
  && python3 -m venv /opt/movierec \
  && if [ "${SERVICE}" = "all" ]; then \
-      packages="movierec-tools movierec-auth movierec-movies movierec-history movierec-ratings movierec-recs"; \
+      packages=$(cd /wheels && ls movierec_*.whl | sed 's/-.*//'); \
     else packages="movierec-${SERVICE}"; fi \
  && /opt/movierec/bin/pip install --no-cache-dir --no-index --find-links /wheels ${packages} \
  && /opt/movierec/bin/pip uninstall --yes pip

@@ -22,17 +22,18 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from movierec_common.settings import SERVICES
-from movierec_common.testkit import eventually
-from movierec_common.testkit.platform import ALL_ROLES, Platform
-from movierec_common.testkit.proxy import TcpProxy
-from movierec_common.testkit.readme import readme_block, run_sh
+from movierec_common.service import service_specs
+from movierec_testkit import eventually
+from movierec_testkit.platform import Platform, all_roles
+from movierec_testkit.proxy import TcpProxy
+from movierec_testkit.readme import readme_block, run_sh
 from movierec_tools.journey import Journey, Urls
 
 # Platforms of real processes run one at a time (same xdist worker): two at once on a
 # small machine would starve each other.
 pytestmark = pytest.mark.xdist_group("platform")
 README = Path(__file__).resolve().parents[2] / "README.md"
+SERVICES = tuple(spec.name for spec in service_specs())
 DEMO_USERS = 60
 ADMIN = ("admin@e2e.movierec.example", "e2e-Admin-passw0rd!")
 
@@ -80,7 +81,7 @@ async def platform(test_run, signing, proxies, shared_data_dir, tmp_path_factory
     platform = Platform(
         test_run,
         "e2e",
-        roles=ALL_ROLES,
+        roles=all_roles(),
         jwks=signing["jwks"],
         signing_key=signing["private_path"],
         postgres_url=proxies["postgres"].url(test_run.postgres_url),

@@ -10,15 +10,15 @@ from pathlib import Path
 import asyncpg
 import pytest_asyncio
 
-import movierec_auth
 from movierec_common.demo import demo_user_id
 from movierec_common.keys import generate_keypair
-from movierec_common.migrations import create_and_migrate, locate_migrations
-from movierec_common.testkit import readme as readme_kit
-from movierec_common.testkit.processes import ServiceProcess, console_script
-from movierec_common.testkit.readme import run_sh
+from movierec_common.migrate import create_and_migrate
+from movierec_common.service import service_spec
+from movierec_testkit import readme as readme_kit
+from movierec_testkit.readme import run_sh
 from movierec_tools.bench_movies import run_command
 from movierec_tools.bench_recs import load_read_models
+from movierec_tools.processes import ServiceProcess, console_script
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -32,7 +32,7 @@ async def auth_service(test_run, tmp_path):
     generate_keypair(tmp_path / "signing.pem", tmp_path / "jwks.json")
     url = test_run.database_url("readme_auth")
     test_run.databases.append(test_run.database_name("readme_auth"))
-    await create_and_migrate(locate_migrations(movierec_auth.__file__), url)
+    await create_and_migrate(url, service_spec("auth").version_folders)
     env = {
         **os.environ,
         "MOVIEREC_AUTH_DATABASE_URL": url,

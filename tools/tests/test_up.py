@@ -8,7 +8,7 @@ import os
 import sys
 
 from movierec_common.settings import CommonSettings
-from movierec_common.testkit import eventually
+from movierec_testkit import eventually
 from movierec_tools.platform import check_infrastructure
 from movierec_tools.supervisor import Supervisor
 

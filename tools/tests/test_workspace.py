@@ -1,69 +1,95 @@
-"""The workspace: every service builds, has its console script, and migrates a fresh database."""
+"""The workspace: every installed service (its `movierec.services` entry point) has its
+console script, migrates a fresh database to exactly the tables in its code, and imports no
+other service; migrations are frozen DDL; nothing tracked names a registry host."""
 
 from __future__ import annotations
 
-import asyncio
-import os
+import ast
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
-import asyncpg
 import pytest
+from sqlalchemy import Column, MetaData, Text
 
-from movierec_common.settings import SERVICES
+from movierec_common.migrate import KERNEL_VERSIONS, schema_drift
+from movierec_common.service import service_spec, service_specs
 
 ROOT = Path(__file__).resolve().parents[2]
-STANDARD_COMMANDS = ("serve", "worker", "beat", "relay", "migrate")
+SPECS = service_specs()
+NAMES = [spec.name for spec in SPECS]
+STANDARD_COMMANDS = ("serve", "worker", "beat", "relay", "migrate", "makemigration")
 
 
-def _script(service: str) -> str:
-    return str(Path(sys.executable).parent / f"movierec-{service}")
+def test_the_services_are_the_five_of_the_architecture():
+    assert NAMES == ["auth", "movies", "history", "ratings", "recs"]
+    assert [s.port for s in SPECS] == [8001, 8002, 8003, 8004, 8005]
+    assert [s.name for s in SPECS if s.consumes] == ["movies", "history", "ratings", "recs"]
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_service_has_its_console_script_with_the_standard_commands(service):
-    out = subprocess.run(
-        [_script(service), "--help"], capture_output=True, text=True, check=True
-    ).stdout
-    for command in STANDARD_COMMANDS:
+@pytest.mark.parametrize("name", NAMES)
+def test_service_has_its_console_script_with_the_standard_commands(name):
+    script = Path(sys.executable).parent / f"movierec-{name}"
+    out = subprocess.run([script, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in STANDARD_COMMANDS + (("consume",) if service_spec(name).consumes else ()):
         assert command in out
 
 
-@pytest.mark.parametrize("service", SERVICES)
-async def test_service_migrates_a_fresh_database(service, test_run):
-    url = test_run.database_url(f"ws_{service}")
-    test_run.databases.append(test_run.database_name(f"ws_{service}"))
-    env = {
-        **os.environ,
-        f"MOVIEREC_{service.upper()}_DATABASE_URL": url,
-        "MOVIEREC_EVENTS_EXCHANGE": test_run.events_exchange,
-        "MOVIEREC_NAMESPACE": test_run.namespace,
-    }
-    test_run.queues.append(f"{test_run.namespace}.{service}.events")
-    proc = await asyncio.create_subprocess_exec(
-        _script(service),
-        "migrate",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 0, out.decode()
-    conn = await asyncpg.connect(url)
-    try:
-        tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables")}
-    finally:
-        await conn.close()
-    assert {"outbox", "inbox", "aggregate_version", "tombstone", "alembic_version"} <= tables
+@pytest.mark.parametrize("name", NAMES)
+async def test_a_fresh_database_migrates_to_exactly_the_tables_in_code(name, test_run):
+    spec = service_spec(name)
+    url = await test_run.create_database(f"ws_{name}", migrations=spec.version_folders)
+    assert await schema_drift(url, spec.tables) == []
 
 
-def test_no_service_imports_another():
-    """The lint rule exists for every service (ruff's banned-api in each package's ruff.toml)."""
-    for service in SERVICES:
-        config = (ROOT / "packages" / service / "ruff.toml").read_text()
-        for other in SERVICES:
-            assert (f'"movierec_{other}"' in config) == (other != service)
+async def test_the_schema_check_catches_a_table_changed_in_code_only(test_run):
+    spec = service_spec("history")
+    url = await test_run.create_database("ws_drift", migrations=spec.version_folders)
+    changed = MetaData()
+    for metadata in spec.tables:
+        for table in metadata.tables.values():
+            table.to_metadata(changed)
+    changed.tables["watch_entry"].append_column(Column("note", Text))
+    changed.tables["watch_entry"].indexes.clear()
+    drift = await schema_drift(url, [changed])
+    added = [(d[2], d[3].name) for d in drift if d[0] == "add_column"]
+    assert added == [("watch_entry", "note")]
+    removed = {d[1].name for d in drift if d[0] == "remove_index"}
+    assert removed == {"ix_watch_entry_user_watched_at", "ix_watch_entry_user_movie"}
+
+
+def _imports(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def _migrations() -> set[Path]:
+    folders = {KERNEL_VERSIONS, *(folder for spec in SPECS for folder in spec.version_folders)}
+    return {path for folder in folders for path in folder.glob("*.py")}
+
+
+def test_migrations_are_frozen_ddl():
+    """A migration never imports live code or creates tables from it: what it builds must
+    not change when the code does."""
+    assert len(_migrations()) == 2 + len(SPECS)  # the kernel's, the user-data library's
+    for path in _migrations():
+        assert not {m for m in _imports(path) if m.startswith("movierec")}, path
+        assert "create_all" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_service_imports_another(name):
+    """Services talk through events only."""
+    others = {f"movierec_{other}" for other in NAMES if other != name}
+    for path in (ROOT / "packages" / name).rglob("*.py"):
+        imported = {m.split(".")[0] for m in _imports(path)}
+        assert not imported & others, f"{path} imports {imported & others}"
 
 
 def test_no_lock_file_or_registry_host_is_tracked():
@@ -82,3 +108,18 @@ def test_no_lock_file_or_registry_host_is_tracked():
         if path.is_file() and path.stat().st_size < 2_000_000:
             text = path.read_text(errors="ignore")
             assert not any(h in text for h in hosts), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_service_celery_app_holds_its_own_tasks_once(name):
+    """Apps made again (every process and test makes its own) register each task once."""
+    spec = service_spec(name)
+    settings = spec.load_settings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        apps = [spec.celery(settings), spec.celery(settings)]
+        tasks = [set(app.tasks) for app in apps]  # (registering happens here, lazily)
+    for app, names in zip(apps, tasks, strict=True):
+        own = {t for t in names if t.startswith(f"{spec.package}.")}
+        assert spec.task_name("report_backlog") in own
+        assert {e["task"] for e in app.conf.beat_schedule.values()} <= own

@@ -9,18 +9,18 @@ import hmac
 import json
 import time
 
-import httpx
 import jwt
 import pytest
 from sqlalchemy import func, select, text
 
-from movierec_auth.app import create_app
-from movierec_auth.models import RefreshToken, User
+from movierec_auth.spec import spec
+from movierec_auth.tables import refresh_token, user_account
+from movierec_testkit import asgi_client, serving
 
 
 async def _user_count(app) -> int:
     async with app.state.db.transaction() as session:
-        return (await session.execute(select(func.count()).select_from(User))).scalar_one()
+        return (await session.execute(select(func.count()).select_from(user_account))).scalar_one()
 
 
 async def _outbox_count(app) -> int:
@@ -44,7 +44,9 @@ async def test_stored_hash_is_argon2id_with_at_least_19_mib_and_two_passes(api, 
     user = (await api.register()).json()
     async with app.state.db.transaction() as session:
         stored = (
-            await session.execute(select(User.password_hash).where(User.id == user["id"]))
+            await session.execute(
+                select(user_account.c.password_hash).where(user_account.c.id == user["id"])
+            )
         ).scalar_one()
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
@@ -114,7 +116,7 @@ async def test_oversized_body_is_413(api, client, app):
 
 
 async def test_login_issues_a_short_lived_access_token_and_an_opaque_refresh_token(
-    api, client, auth_settings
+    api, client, settings
 ):
     user = await api.registered_user()
     header = jwt.get_unverified_header(user["access_token"])
@@ -123,7 +125,7 @@ async def test_login_issues_a_short_lived_access_token_and_an_opaque_refresh_tok
     assert claims["sub"] == user["id"]
     assert claims["typ"] == "access"
     assert claims["role"] == "user"
-    assert (claims["iss"], claims["aud"]) == (auth_settings.jwt_issuer, auth_settings.jwt_audience)
+    assert (claims["iss"], claims["aud"]) == (settings.jwt_issuer, settings.jwt_audience)
     assert claims["exp"] - claims["iat"] == 900
     assert user["expires_in"] == 900 and user["token_type"] == "bearer"
     assert user["refresh_token"].count(".") == 0  # opaque, not a JWT
@@ -132,7 +134,7 @@ async def test_login_issues_a_short_lived_access_token_and_an_opaque_refresh_tok
 async def test_refresh_tokens_are_stored_hashed(api, client, app):
     user = await api.registered_user()
     async with app.state.db.transaction() as session:
-        hashes = (await session.execute(select(RefreshToken.token_hash))).scalars().all()
+        hashes = (await session.execute(select(refresh_token.c.token_hash))).scalars().all()
     assert hashlib.sha256(user["refresh_token"].encode()).digest() in hashes
     assert all(user["refresh_token"].encode() not in h for h in hashes)
 
@@ -164,14 +166,14 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-async def test_forged_tokens_are_401(api, client, auth_settings):
+async def test_forged_tokens_are_401(api, client, settings):
     user = await api.registered_user()
     claims = jwt.decode(user["access_token"], options={"verify_signature": False})
     claims["role"] = "admin"
     kid = jwt.get_unverified_header(user["access_token"])["kid"]
     body = _b64(json.dumps(claims).encode())
     none = f"{_b64(json.dumps({'alg': 'none', 'kid': kid}).encode())}.{body}."
-    jwks = auth_settings.jwt_public_keys.read_text()
+    jwks = settings.jwt_public_keys.read_text()
     head = _b64(json.dumps({"alg": "HS256", "kid": kid}).encode())
     signature = hmac.new(jwks.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
     hs256 = f"{head}.{body}.{_b64(signature)}"
@@ -268,7 +270,9 @@ async def test_delete_me_removes_the_account_and_its_tokens(api, client, app):
     assert refreshed.status_code == 401
     async with app.state.db.transaction() as session:
         left = await session.execute(
-            select(func.count()).select_from(RefreshToken).where(RefreshToken.user_id == user["id"])
+            select(func.count())
+            .select_from(refresh_token)
+            .where(refresh_token.c.user_id == user["id"])
         )
         assert left.scalar_one() == 0
 
@@ -279,7 +283,7 @@ async def test_email_can_be_registered_again_after_deletion(api, client):
     assert (await api.register(email=user["email"])).status_code == 201
 
 
-async def test_jwks_endpoint_serves_the_public_keys(client, auth_settings):
+async def test_jwks_endpoint_serves_the_public_keys(client, settings):
     response = await client.get("/auth/.well-known/jwks.json")
     assert response.status_code == 200
     keys = response.json()["keys"]
@@ -304,12 +308,10 @@ async def test_throttling_is_per_account(api, client):
     assert (await api.login(other["email"])).status_code == 200
 
 
-async def test_login_fails_closed_when_redis_is_unreachable(auth_settings, tcp_proxy, api_for):
-    proxy = tcp_proxy(auth_settings.redis_url, 6379)
-    settings = auth_settings.model_copy(update={"redis_url": proxy.url(auth_settings.redis_url)})
-    application = create_app(settings)
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://auth") as c:
+async def test_login_fails_closed_when_redis_is_unreachable(settings, tcp_proxy, api_for):
+    proxy = tcp_proxy(settings.redis_url, 6379)
+    settings = settings.model_copy(update={"redis_url": proxy.url(settings.redis_url)})
+    async with serving(spec, settings) as application, asgi_client(application) as c:
         api = api_for(c)
         user = await api.registered_user()
         proxy.cut()
@@ -321,13 +323,11 @@ async def test_login_fails_closed_when_redis_is_unreachable(auth_settings, tcp_p
         proxy.restore()
         await asyncio.sleep(0.2)
         assert (await api.login(user["email"])).status_code == 200
-    await application.state.db.dispose()
-    await application.state.redis.aclose()
 
 
-async def test_expired_access_token_is_401(api, client, auth_settings):
+async def test_expired_access_token_is_401(api, client, settings):
     user = await api.registered_user()
-    signer = client._transport.app.state.account_service.signer
+    signer = client._transport.app.state.service.signer
     claims = jwt.decode(user["access_token"], options={"verify_signature": False})
     claims["exp"] = int(time.time()) - 30
     token = jwt.encode(claims, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import func, select
 
-from movierec_auth.models import User
+from movierec_auth.tables import user_account
 from movierec_common.demo import demo_email, demo_user_id
-from movierec_common.testkit.processes import console_script
+from movierec_testkit import run_console
 
 
 async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        console_script("movierec-auth"),
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode, out.decode()
+    return await run_console("movierec-auth", *args, env=env)
 
 
-async def test_create_admin_takes_the_password_from_the_environment(auth_env, api):
+async def test_create_admin_takes_the_password_from_the_environment(service_env, api):
     email = api.new_email()
-    env = {**auth_env, "MOVIEREC_AUTH_ADMIN_PASSWORD": "admin password 42"}
+    env = {**service_env, "MOVIEREC_AUTH_ADMIN_PASSWORD": "admin password 42"}
     code, out = await _run("create-admin", "--email", email, env=env)
     assert code == 0, out
     assert "created admin" in out
@@ -39,31 +28,30 @@ async def test_create_admin_takes_the_password_from_the_environment(auth_env, ap
     assert code == 0 and "promoted admin" in out
 
 
-async def test_create_admin_refuses_a_common_password(auth_env, api):
-    env = {**auth_env, "MOVIEREC_AUTH_ADMIN_PASSWORD": "password"}
+async def test_create_admin_refuses_a_common_password(service_env, api):
+    env = {**service_env, "MOVIEREC_AUTH_ADMIN_PASSWORD": "password"}
     code, out = await _run("create-admin", "--email", api.new_email(), env=env)
     assert code != 0
     assert "too common" in out or "at least 8" in out
 
 
-async def test_import_demo_users_is_idempotent(auth_env, app, api, shared_data_dir):
-    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=auth_env)
+async def test_import_demo_users_is_idempotent(service_env, app, api, shared_data_dir):
+    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=service_env)
     assert code == 0, out
     async with app.state.db.transaction() as session:
-        demo = (
-            select(func.count()).select_from(User).where(User.email.like("%@demo.movierec.example"))
-        )
+        u = user_account.c
+        demo = select(func.count()).where(u.email.like("%@demo.movierec.example"))
         assert (await session.execute(demo)).scalar_one() == 610
-        user = await session.get(User, demo_user_id(1))
-        assert user is not None and user.email == demo_email(1)
-    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=auth_env)
+        email = select(u.email).where(u.id == demo_user_id(1))
+        assert (await session.execute(email)).scalar_one() == demo_email(1)
+    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=service_env)
     assert code == 0
     assert "0 created, 610 already present" in out
     login = await api.login(demo_email(42), "movierec-demo")
     assert login.status_code == 200
 
 
-async def test_import_demo_users_reports_a_missing_folder(auth_env, tmp_path):
-    code, out = await _run("import-demo-users", "--data", str(tmp_path), env=auth_env)
+async def test_import_demo_users_reports_a_missing_folder(service_env, tmp_path):
+    code, out = await _run("import-demo-users", "--data", str(tmp_path), env=service_env)
     assert code != 0
     assert "no movies.csv" in out

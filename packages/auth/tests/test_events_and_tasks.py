@@ -12,21 +12,21 @@ from sqlalchemy import select, text
 
 from movierec_auth import tasks
 from movierec_auth.mailer import LogMailer
-from movierec_auth.models import RefreshToken
+from movierec_auth.tables import refresh_token
 from movierec_common.amqp import declare_events_exchange
 from movierec_common.celery_app import task_queue_name
 from movierec_common.outbox import OutboxRelay
-from movierec_common.testkit import eventually
+from movierec_testkit import eventually
 
 
-async def test_register_update_delete_publish_one_event_each(api, app, auth_settings, test_run):
+async def test_register_update_delete_publish_one_event_each(api, app, settings, test_run):
     connection = await aio_pika.connect(test_run.amqp_url)
     channel = await connection.channel()
-    exchange = await declare_events_exchange(channel, auth_settings.events_exchange)
+    exchange = await declare_events_exchange(channel, settings.events_exchange)
     queue = await channel.declare_queue(test_run.queue("auth-events"), durable=True)
     await queue.bind(exchange, routing_key="user.*")
     relay = OutboxRelay(
-        app.state.db.url, auth_settings.amqp_url, events_exchange=auth_settings.events_exchange
+        app.state.db.url, settings.amqp_url, events_exchange=settings.events_exchange
     )
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
@@ -69,28 +69,27 @@ async def test_unchanged_patch_emits_nothing(api, app):
         assert (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one() == before
 
 
-async def test_welcome_mail_is_dispatched_through_the_outbox(api, app, auth_settings):
+async def test_welcome_mail_is_dispatched_through_the_outbox(api, app, settings):
     user = (await api.register()).json()
     async with app.state.db.transaction() as session:
         rows = await session.execute(
             text("SELECT body FROM outbox WHERE routing_key = :q"),
-            {"q": task_queue_name(auth_settings)},
+            {"q": task_queue_name(settings)},
         )
         bodies = [json.loads(bytes(r[0])) for r in rows]
     assert [user["id"]] in [b[0] for b in bodies]
 
 
-async def test_welcome_task_sends_a_mail_to_the_user(api, auth_settings, monkeypatch):
+async def test_welcome_task_sends_a_mail_to_the_user(api, app, monkeypatch):
     user = (await api.register()).json()
     mailer = LogMailer()
     monkeypatch.setattr(tasks, "create_mailer", lambda settings: mailer)
-    monkeypatch.setattr(tasks, "get_settings", lambda: auth_settings)
-    await tasks._welcome(uuid.UUID(user["id"]))
+    await tasks.send_welcome(app.state.runtime, uuid.UUID(user["id"]))
     assert mailer.sent[0]["to"].lower() == user["email"].lower()
     assert "Ada" in mailer.sent[0]["body"]
 
 
-async def test_purge_removes_only_expired_refresh_tokens(api, app, auth_settings, monkeypatch):
+async def test_purge_removes_only_expired_refresh_tokens(api, app):
     user = await api.registered_user()
     other = await api.registered_user()
     async with app.state.db.transaction() as session:
@@ -98,9 +97,8 @@ async def test_purge_removes_only_expired_refresh_tokens(api, app, auth_settings
             text("UPDATE refresh_token SET expires_at = :t WHERE user_id = :u"),
             {"t": datetime.now(UTC) - timedelta(days=1), "u": user["id"]},
         )
-    monkeypatch.setattr(tasks, "get_settings", lambda: auth_settings)
-    assert await tasks._purge() >= 1
+    assert await tasks.purge_expired(app.state.runtime) >= 1
     async with app.state.db.transaction() as session:
-        left = (await session.execute(select(RefreshToken.user_id))).scalars().all()
+        left = (await session.execute(select(refresh_token.c.user_id))).scalars().all()
     assert uuid.UUID(user["id"]) not in left
     assert uuid.UUID(other["id"]) in left

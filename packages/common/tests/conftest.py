@@ -7,11 +7,11 @@ import pytest_asyncio
 
 from movierec_common.amqp import declare_events_exchange
 from movierec_common.db import Database
-from movierec_common.testkit.resources import TestRun
+from movierec_tools.scratch import ScratchRun
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def kernel_db(test_run: TestRun, request) -> AsyncIterator[Database]:
+async def kernel_db(test_run: ScratchRun, request) -> AsyncIterator[Database]:
     """A fresh database with the kernel tables, one per test."""
     name = request.node.name.lower().replace("[", "_").replace("]", "").replace("-", "_")[:40]
     url = await test_run.create_database(name)
@@ -21,7 +21,7 @@ async def kernel_db(test_run: TestRun, request) -> AsyncIterator[Database]:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def amqp_channel(test_run: TestRun) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+async def amqp_channel(test_run: ScratchRun) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
     connection = await aio_pika.connect(test_run.amqp_url)
     channel = await connection.channel()
     await declare_events_exchange(channel, test_run.events_exchange)

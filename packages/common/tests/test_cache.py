@@ -130,3 +130,30 @@ async def test_a_load_overtaken_by_an_invalidation_is_not_stored(redis_client, t
         return dict(source)
 
     assert await cache.get_or_set(key, fresh) == {"value": "new"}
+
+
+async def test_invalidation_after_commit_deletes_keys_and_bumps_generations(
+    redis_client, test_run, kernel_db
+):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c9", name="t")
+    key, counter = cache.key("movie", 1), cache.key("list-generation")
+    await cache.set(key, {"title": "old"})
+    before = await cache.generation(counter)
+    async with kernel_db.transaction() as session:
+        # Two calls in one transaction make one invalidation, after the commit.
+        cache.invalidate_after_commit(session, keys=[key])
+        cache.invalidate_after_commit(session, generations=[counter])
+        assert await cache.get(key) == {"title": "old"}
+    assert await cache.get(key) is None
+    assert await cache.generation(counter) != before
+
+
+async def test_a_rolled_back_transaction_invalidates_nothing(redis_client, test_run, kernel_db):
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c10", name="t")
+    key = cache.key("movie", 1)
+    await cache.set(key, {"title": "kept"})
+    with pytest.raises(RuntimeError):
+        async with kernel_db.transaction() as session:
+            cache.invalidate_after_commit(session, keys=[key])
+            raise RuntimeError("the write failed")
+    assert await cache.get(key) == {"title": "kept"}

@@ -10,7 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from movierec_common.celery_app import create_celery, task_queue_name
 from movierec_common.outbox import OutboxRelay, record, task_message
 from movierec_common.settings import ServiceSettings
-from movierec_common.testkit import eventually
+from movierec_testkit import eventually
 
 
 async def test_task_message_from_the_outbox_runs_on_a_worker(kernel_db, test_run):

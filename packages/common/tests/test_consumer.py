@@ -17,7 +17,7 @@ from movierec_common.events import (
     WatchAdded,
     make_event,
 )
-from movierec_common.testkit import eventually
+from movierec_testkit import eventually
 
 POISON_MOVIE = 666
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from movierec_common.events import UserRegistered, make_event
 from movierec_common.outbox import OutboxRelay, event_message, outbox_backlog, record, record_many
-from movierec_common.testkit import eventually
+from movierec_testkit import eventually
 
 
 def _message(exchange: str):

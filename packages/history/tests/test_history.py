@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,15 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from movierec_common.celery_app import create_celery
-from movierec_common.consumer import publish_raw
-from movierec_common.db import Database
-from movierec_common.events import UserDeleted, make_event
-from movierec_common.known_movies import add_known_movies
-from movierec_common.testkit import eventually
-from movierec_common.testkit.processes import console_script
-from movierec_common.userdata import user_data_consumer
-from movierec_history import tasks
+from movierec_common.events import UserDeleted
+from movierec_history.spec import spec
+from movierec_testkit import consuming, eventually, publish_event, run_console
+from movierec_userdata.known_movies import add_known_movies
+from movierec_userdata.service import purge
 
 
 async def _events(app, user_id: uuid.UUID) -> list[dict]:
@@ -102,44 +97,29 @@ async def test_someone_elses_entry_is_404_and_untouched(client, token):
     assert (await client.get("/history", headers=owner)).json()["total"] == 1
 
 
-async def test_deleted_user_is_purged_and_refused(
-    client, token, app, history_settings, test_run, monkeypatch
-):
+async def test_deleted_user_is_purged_and_refused(client, token, app, settings, test_run):
     user = uuid.uuid4()
     headers = token(user_id=user)
     for movie in (10, 11):
         await client.post("/history", json={"movie_id": movie}, headers=headers)
-    settings = history_settings.model_copy(update={"namespace": f"{test_run.namespace}-purge"})
-    test_run.queues.append(f"{settings.namespace}.history.events")
-    database = Database.for_service(history_settings)
-    consumer = user_data_consumer(settings, database=database, celery_app=create_celery(settings))
-    stop = asyncio.Event()
-    running = asyncio.create_task(consumer.run(stop))
-    await asyncio.sleep(0.5)
-    deleted = make_event(
-        "user.deleted", UserDeleted(user_id=user), producer="auth@test", aggregate_version=10**9
-    )
-    await publish_raw(settings.amqp_url, settings.events_exchange, deleted.type, deleted.to_bytes())
+    async with consuming(spec, settings, test_run, "purge"):
+        await publish_event(settings, "user.deleted", UserDeleted(user_id=user))
 
-    async def refused() -> bool:
-        response = await client.post("/history", json={"movie_id": 12}, headers=headers)
-        return response.status_code == 401
+        async def refused() -> bool:
+            response = await client.post("/history", json={"movie_id": 12}, headers=headers)
+            return response.status_code == 401
 
-    await eventually(refused)
+        await eventually(refused)
     # (Polling may have added an entry before the tombstone landed: it is purged too.)
     held = (await client.get("/history", headers=headers)).json()["total"]
     assert held >= 2
-    monkeypatch.setattr(tasks, "get_settings", lambda: history_settings)
-    assert await tasks.purge(user) == held
+    assert await purge(app.state.runtime, user) == held
     assert (await client.get("/history", headers=headers)).json()["total"] == 0
     assert [e["type"] for e in await _events(app, user)].count("watch.removed") == held
-    stop.set()
-    await running
-    await database.dispose()
 
 
 async def test_import_records_rated_movies_as_watched_idempotently(
-    history_env, shared_data_dir, tmp_path, app
+    service_env, shared_data_dir, tmp_path, app
 ):
     lines = (shared_data_dir / "ratings.csv").read_text().splitlines()[:2001]
     (tmp_path / "movies.csv").write_text("movieId,title,genres\n")
@@ -148,18 +128,11 @@ async def test_import_records_rated_movies_as_watched_idempotently(
         await add_known_movies(session, {int(line.split(",")[1]): "m" for line in lines[1:]})
     outputs = []
     for _ in range(2):
-        proc = await asyncio.create_subprocess_exec(
-            console_script("movierec-history"),
-            "import",
-            "--data",
-            str(tmp_path),
-            env=history_env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+        code, out = await run_console(
+            "movierec-history", "import", "--data", str(tmp_path), env=service_env
         )
-        out, _ = await proc.communicate()
-        assert proc.returncode == 0, out.decode()
-        outputs.append(out.decode())
+        assert code == 0, out
+        outputs.append(out)
     assert "2000 read, 2000 created" in outputs[0]
     assert "0 created, 2000 already present" in outputs[1]
     first = lines[1].split(",")

@@ -5,18 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import pytest_asyncio
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from movierec_common.testkit.openapi import check_openapi
-from movierec_common.testkit.processes import ServiceProcess
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def live(history_env, app):  # app: the known movies are in place
-    process = await ServiceProcess.api("history", env=history_env).start()
-    yield process
-    await process.stop()
+from movierec_testkit.openapi import check_openapi
 
 
 async def test_api_conforms_to_its_openapi_schema(live, token):

@@ -110,7 +110,7 @@ async def test_patch_of_an_unknown_movie_is_404(client, token):
 
 
 async def test_import_endpoint_runs_in_the_background_with_visible_progress(
-    client, token, movies_settings, shared_data_dir
+    client, token, settings, shared_data_dir
 ):
     response = await client.post(
         "/movies/imports", json={"data_dir": str(shared_data_dir)}, headers=token("admin")

@@ -10,25 +10,15 @@ import pytest_asyncio
 
 from movierec_common.consumer import publish_raw
 from movierec_common.events import MovieRatingSummary, WatchAdded, WatchRemoved, make_event
-from movierec_common.testkit import eventually
-from movierec_movies.catalog.handlers import create_consumer
-from movierec_movies.runtime import database_for
+from movierec_movies.spec import spec
+from movierec_testkit import consuming, eventually
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def consumer(movies_settings, test_run, app):
-    settings = movies_settings.model_copy(update={"namespace": f"{test_run.namespace}-agg"})
-    test_run.queues.append(f"{settings.namespace}.movies.events")
-    database = database_for(movies_settings)
-    # The consumer invalidates the same cache the API reads.
-    running = create_consumer(settings, database=database, service=app.state.catalog)
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run(stop))
-    await asyncio.sleep(0.5)
-    yield running
-    stop.set()
-    await task
-    await database.dispose()
+async def consumer(settings, test_run, app):
+    # Its invalidations reach the app's cache through Redis, as between two processes.
+    async with consuming(spec, settings, test_run, "agg") as runtime:
+        yield runtime
 
 
 async def _publish(settings, *events) -> None:
@@ -53,12 +43,10 @@ def _watch(kind: str, entry: uuid.UUID, movie_id: int, version: int):
     return make_event(kind, payload, producer="history@test", aggregate_version=version)
 
 
-async def test_rating_summary_last_version_wins_despite_reordering(
-    client, consumer, movies_settings
-):
+async def test_rating_summary_last_version_wins_despite_reordering(client, consumer, settings):
     await client.get("/movies/2")  # cache the record first: the event must invalidate it
     await _publish(
-        movies_settings,
+        settings,
         _summary(2, 10, 4.0, version=5),
         _summary(2, 3, 2.0, version=2),  # older: ignored
         _summary(2, 10, 4.0, version=5),  # duplicate: ignored
@@ -74,10 +62,10 @@ async def test_rating_summary_last_version_wins_despite_reordering(
     assert (movie["rating_count"], movie["rating_average"]) == (10, 4.0)
 
 
-async def test_watches_raise_popularity_and_removals_lower_it(client, consumer, movies_settings):
+async def test_watches_raise_popularity_and_removals_lower_it(client, consumer, settings):
     entries = [uuid.uuid4() for _ in range(3)]
-    await _publish(movies_settings, *[_watch("watch.added", e, 3, 1) for e in entries])
-    await _publish(movies_settings, _watch("watch.added", entries[0], 3, 1))  # duplicate
+    await _publish(settings, *[_watch("watch.added", e, 3, 1) for e in entries])
+    await _publish(settings, _watch("watch.added", entries[0], 3, 1))  # duplicate
 
     async def three() -> bool:
         return (await client.get("/movies/3")).json()["watch_count"] == 3
@@ -85,7 +73,7 @@ async def test_watches_raise_popularity_and_removals_lower_it(client, consumer, 
     await eventually(three)
     popular = (await client.get("/movies/3")).json()["popularity"]
     assert popular > 0
-    await _publish(movies_settings, _watch("watch.removed", entries[1], 3, 2))
+    await _publish(settings, _watch("watch.removed", entries[1], 3, 2))
 
     async def two() -> bool:
         return (await client.get("/movies/3")).json()["watch_count"] == 2
@@ -94,13 +82,13 @@ async def test_watches_raise_popularity_and_removals_lower_it(client, consumer, 
     assert (await client.get("/movies/3")).json()["popularity"] < popular
 
 
-async def test_removal_arriving_before_its_watch_counts_nothing(client, consumer, movies_settings):
+async def test_removal_arriving_before_its_watch_counts_nothing(client, consumer, settings):
     entry = uuid.uuid4()
     await _publish(
-        movies_settings, _watch("watch.removed", entry, 5, 2), _watch("watch.added", entry, 5, 1)
+        settings, _watch("watch.removed", entry, 5, 2), _watch("watch.added", entry, 5, 1)
     )
     sentinel = uuid.uuid4()
-    await _publish(movies_settings, _watch("watch.added", sentinel, 7, 3))
+    await _publish(settings, _watch("watch.added", sentinel, 7, 3))
 
     async def sentinel_applied() -> bool:
         return (await client.get("/movies/7")).json()["watch_count"] >= 1
@@ -109,10 +97,8 @@ async def test_removal_arriving_before_its_watch_counts_nothing(client, consumer
     assert (await client.get("/movies/5")).json()["watch_count"] == 0
 
 
-async def test_popular_movies_sort_first(client, consumer, movies_settings):
-    await _publish(
-        movies_settings, *[_watch("watch.added", uuid.uuid4(), 11, 1) for _ in range(20)]
-    )
+async def test_popular_movies_sort_first(client, consumer, settings):
+    await _publish(settings, *[_watch("watch.added", uuid.uuid4(), 11, 1) for _ in range(20)])
 
     async def on_top() -> bool:
         top = (await client.get("/movies", params={"sort": "popularity", "limit": 1})).json()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from movierec_common.testkit.processes import console_script
 from movierec_movies.catalog.importer import read_catalog
-from movierec_movies.catalog.imports import import_catalog
 from movierec_movies.catalog.text import match_key, parse_movielens_title
+from movierec_testkit import run_console
 
 
 @pytest.mark.parametrize(
@@ -79,14 +77,14 @@ def test_malformed_rows_are_reported_with_file_and_line(tmp_path):
 
 
 async def test_import_is_idempotent_and_emits_only_changes(fresh_catalog, tmp_path):
-    _, database, service = await fresh_catalog("import_idem")
+    catalog = await fresh_catalog("import_idem")
     _write(
         tmp_path,
         "movies.csv",
         "movieId,title,genres\n1,Toy Story (1995),Comedy\n2,Heat (1995),Crime\n",
     )
-    first = await import_catalog(database, service, data_dir=tmp_path, imdb_file=None)
-    second = await import_catalog(database, service, data_dir=tmp_path, imdb_file=None)
+    first = await catalog.import_catalog(data_dir=tmp_path, imdb_file=None)
+    second = await catalog.import_catalog(data_dir=tmp_path, imdb_file=None)
     assert (first["created"], first["events"]) == (2, 2)
     assert (second["created"], second["updated"], second["events"]) == (0, 0, 0)
     _write(
@@ -94,42 +92,35 @@ async def test_import_is_idempotent_and_emits_only_changes(fresh_catalog, tmp_pa
         "movies.csv",
         "movieId,title,genres\n1,Toy Story (1995),Comedy|Children\n2,Heat (1995),Crime\n",
     )
-    third = await import_catalog(database, service, data_dir=tmp_path, imdb_file=None)
+    third = await catalog.import_catalog(data_dir=tmp_path, imdb_file=None)
     assert (third["updated"], third["events"]) == (1, 1)
-    async with database.transaction() as session:
+    async with catalog.database.transaction() as session:
         events = (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     assert events == 3
 
 
 async def test_import_works_with_movies_csv_only(fresh_catalog, tmp_path):
-    _, database, service = await fresh_catalog("import_min")
+    catalog = await fresh_catalog("import_min")
     _write(tmp_path, "movies.csv", "movieId,title,genres\n10,GoldenEye (1995),Action\n")
-    report = await import_catalog(database, service, data_dir=tmp_path, imdb_file=None)
+    report = await catalog.import_catalog(data_dir=tmp_path, imdb_file=None)
     assert report["created"] == 1 and report["links"] == 0
 
 
 async def test_a_failing_import_leaves_the_catalog_untouched(fresh_catalog, tmp_path):
-    _, database, service = await fresh_catalog("import_fail")
+    catalog = await fresh_catalog("import_fail")
     _write(tmp_path, "movies.csv", "movieId,title,genres\n10,GoldenEye (1995),Action\n")
     _write(tmp_path, "links.csv", "wrong,header\n1,2\n")
     with pytest.raises(ValueError, match="expected columns"):
-        await import_catalog(database, service, data_dir=tmp_path, imdb_file=None)
-    async with database.transaction() as session:
+        await catalog.import_catalog(data_dir=tmp_path, imdb_file=None)
+    async with catalog.database.transaction() as session:
         assert (await session.execute(text("SELECT count(*) FROM movie"))).scalar_one() == 0
 
 
-async def test_import_command_reports_counts(movies_env, shared_data_dir):
-    proc = await asyncio.create_subprocess_exec(
-        console_script("movierec-movies"),
-        "import",
-        "--data",
-        str(shared_data_dir),
-        env=movies_env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+async def test_import_command_reports_counts(service_env, shared_data_dir):
+    code, out = await run_console(
+        "movierec-movies", "import", "--data", str(shared_data_dir), env=service_env
     )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 0, out.decode()
+    assert code == 0, out
     # The session fixture imported already: nothing changes, and the IMDb file is found by default.
-    assert "9742 read, 0 created, 0 updated, 9742 unchanged" in out.decode()
-    assert "IMDb: 698 of 1000 matched" in out.decode()
+    assert "9742 read, 0 created, 0 updated, 9742 unchanged" in out
+    assert "IMDb: 698 of 1000 matched" in out

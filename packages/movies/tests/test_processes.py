@@ -5,29 +5,21 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest_asyncio
 
-from movierec_common.testkit import eventually
-from movierec_common.testkit.openapi import check_openapi
-from movierec_common.testkit.processes import ServiceProcess
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def live_movies(movies_env):
-    api = await ServiceProcess.api("movies", env=movies_env).start()
-    yield api
-    await api.stop()
+from movierec_testkit import eventually
+from movierec_testkit.openapi import check_openapi
+from movierec_tools.processes import ServiceProcess
 
 
 async def test_import_started_over_http_runs_on_the_worker(
-    live_movies, movies_env, token, shared_data_dir
+    live, service_env, token, shared_data_dir
 ):
     helpers = [
-        await ServiceProcess.command("movies", "relay", env=movies_env).start(),
-        await ServiceProcess.command("movies", "worker", env=movies_env).start(),
+        await ServiceProcess.command("movies", "relay", env=service_env).start(),
+        await ServiceProcess.command("movies", "worker", env=service_env).start(),
     ]
     try:
-        async with httpx.AsyncClient(base_url=live_movies.base_url, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=10) as client:
             started = await client.post(
                 "/movies/imports", json={"data_dir": str(shared_data_dir)}, headers=token("admin")
             )
@@ -49,11 +41,11 @@ async def test_import_started_over_http_runs_on_the_worker(
             await helper.stop()
 
 
-async def test_api_conforms_to_its_openapi_schema(live_movies, token):
+async def test_api_conforms_to_its_openapi_schema(live, token):
     counts = await asyncio.to_thread(
         check_openapi,
-        f"{live_movies.base_url}/movies/openapi.json",
-        live_movies.base_url,
+        f"{live.base_url}/movies/openapi.json",
+        live.base_url,
         headers=token(),
         max_examples=20,
     )

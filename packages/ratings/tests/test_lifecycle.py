@@ -10,88 +10,68 @@ import aio_pika
 from sqlalchemy import text
 
 from movierec_common.amqp import declare_events_exchange
-from movierec_common.celery_app import create_celery
-from movierec_common.consumer import publish_raw
-from movierec_common.db import Database
+from movierec_common.consumer import is_tombstoned
 from movierec_common.demo import demo_user_id
-from movierec_common.events import UserDeleted, make_event
-from movierec_common.known_movies import add_known_movies
+from movierec_common.events import UserDeleted
 from movierec_common.outbox import OutboxRelay
-from movierec_common.testkit import eventually
-from movierec_common.testkit.processes import console_script
-from movierec_common.userdata import user_data_consumer
-from movierec_ratings import tasks
+from movierec_ratings.spec import spec
+from movierec_testkit import consuming, eventually, publish_event, run_console
+from movierec_userdata.known_movies import add_known_movies
+from movierec_userdata.service import purge
 
 
 async def test_deleted_user_is_purged_with_events_and_later_writes_refused(
-    client, token, app, ratings_settings, test_run, monkeypatch
+    client, token, app, settings, test_run
 ):
     user = uuid.uuid4()
     headers = token(user_id=user)
     for movie in (40, 41, 42):
         await client.put(f"/ratings/{movie}", json={"score": 4}, headers=headers)
-    settings = ratings_settings.model_copy(update={"namespace": f"{test_run.namespace}-purge"})
-    test_run.queues.append(f"{settings.namespace}.ratings.events")
-    database = Database.for_service(ratings_settings)
-    consumer = user_data_consumer(settings, database=database, celery_app=create_celery(settings))
-    stop = asyncio.Event()
-    running = asyncio.create_task(consumer.run(stop))
-    await asyncio.sleep(0.5)
-    deleted = make_event(
-        "user.deleted", UserDeleted(user_id=user), producer="auth@test", aggregate_version=10**9
-    )
-    await publish_raw(settings.amqp_url, settings.events_exchange, deleted.type, deleted.to_bytes())
+    async with consuming(spec, settings, test_run, "purge") as runtime:
+        await publish_event(settings, "user.deleted", UserDeleted(user_id=user))
 
-    async def tombstoned() -> bool:
-        async with database.transaction() as session:
-            row = await session.execute(
-                text("SELECT 1 FROM tombstone WHERE kind = 'user' AND entity_id = :u"),
-                {"u": str(user)},
-            )
-            return row.first() is not None
+        async def tombstoned() -> bool:
+            async with runtime.database.transaction() as session:
+                return await is_tombstoned(session, "user", user)
 
-    await eventually(tombstoned)
+        await eventually(tombstoned)
     # From here on the still-valid token cannot write...
     refused = await client.put("/ratings/43", json={"score": 4}, headers=headers)
     assert refused.status_code == 401
     assert refused.json()["detail"] == "This account has been deleted."
     # ...and the purge task (dispatched through the outbox) removes each rating the normal way.
-    async with database.transaction() as session:
-        tasks_rows = await session.execute(
-            text("SELECT body FROM outbox WHERE routing_key LIKE '%.tasks'")
-        )
-        assert [str(user)] in [json.loads(bytes(r[0]))[0] for r in tasks_rows]
-    monkeypatch.setattr(tasks, "get_settings", lambda: ratings_settings)
-    assert await tasks.purge(user) == 3
+    assert [str(user)] in [body[0] for body in await _outbox(app, "%.tasks")]
+    assert await purge(app.state.runtime, user) == 3
     assert (await client.get("/ratings", headers=headers)).json()["total"] == 0
-    async with database.transaction() as session:
-        rows = await session.execute(
-            text("SELECT body FROM outbox WHERE routing_key = 'rating.removed' ORDER BY id")
-        )
-        mine = [json.loads(bytes(r[0])) for r in rows]
     removed = [
-        e for e in mine if e["type"] == "rating.removed" and e["payload"]["user_id"] == str(user)
+        e for e in await _outbox(app, "rating.removed") if e["payload"]["user_id"] == str(user)
     ]
     assert sorted(e["payload"]["movie_id"] for e in removed) == [40, 41, 42]
     assert (await client.get("/ratings/movies/40/summary")).json()["count"] == 0
-    stop.set()
-    await running
-    await database.dispose()
+
+
+async def _outbox(app, routing_key: str) -> list:
+    async with app.state.db.transaction() as session:
+        rows = await session.execute(
+            text("SELECT body FROM outbox WHERE routing_key LIKE :k ORDER BY id"),
+            {"k": routing_key},
+        )
+        return [json.loads(bytes(r[0])) for r in rows]
 
 
 async def test_a_thousand_writes_survive_a_broker_cut(
-    client, token, app, ratings_settings, test_run, tcp_proxy
+    client, token, app, settings, test_run, tcp_proxy
 ):
     connection = await aio_pika.connect(test_run.amqp_url)
     channel = await connection.channel()
-    exchange = await declare_events_exchange(channel, ratings_settings.events_exchange)
+    exchange = await declare_events_exchange(channel, settings.events_exchange)
     queue = await channel.declare_queue(test_run.queue("ratings-cut"), durable=True)
     await queue.bind(exchange, routing_key="rating.set")
     proxy = tcp_proxy(test_run.amqp_url, 5672)
     relay = OutboxRelay(
         app.state.db.url,
         proxy.url(test_run.amqp_url),
-        events_exchange=ratings_settings.events_exchange,
+        events_exchange=settings.events_exchange,
         max_backoff=0.5,
     )
     stop = asyncio.Event()
@@ -125,7 +105,7 @@ async def test_a_thousand_writes_survive_a_broker_cut(
     await connection.close()
 
 
-async def test_import_is_idempotent(ratings_env, shared_data_dir, tmp_path, app):
+async def test_import_is_idempotent(service_env, shared_data_dir, tmp_path, app):
     lines = (shared_data_dir / "ratings.csv").read_text().splitlines()[:3001]
     (tmp_path / "movies.csv").write_text("movieId,title,genres\n")
     (tmp_path / "ratings.csv").write_text("\n".join([*lines, "1,2,x,3", ""]))
@@ -133,18 +113,11 @@ async def test_import_is_idempotent(ratings_env, shared_data_dir, tmp_path, app)
         await add_known_movies(session, {int(line.split(",")[1]): "m" for line in lines[1:]})
     outputs = []
     for _ in range(2):
-        proc = await asyncio.create_subprocess_exec(
-            console_script("movierec-ratings"),
-            "import",
-            "--data",
-            str(tmp_path),
-            env=ratings_env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+        code, out = await run_console(
+            "movierec-ratings", "import", "--data", str(tmp_path), env=service_env
         )
-        out, _ = await proc.communicate()
-        assert proc.returncode == 0, out.decode()
-        outputs.append(out.decode())
+        assert code == 0, out
+        outputs.append(out)
     assert "3000 read, 3000 created" in outputs[0]
     assert "1 malformed" in outputs[0]
     assert "0 created, 3000 already present" in outputs[1]

@@ -8,10 +8,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import aio_pika
-import httpx
+import pytest
 import pytest_asyncio
 
-import movierec_recs
 from movierec_common.amqp import connect, declare_events_exchange
 from movierec_common.events import (
     MovieUpserted,
@@ -21,12 +20,10 @@ from movierec_common.events import (
     make_event,
 )
 from movierec_common.events.contracts import Payload
-from movierec_common.migrations import locate_migrations
-from movierec_common.testkit import eventually
 from movierec_recs import training
-from movierec_recs.app import create_app
 from movierec_recs.config import Settings
-from movierec_recs.runtime import consumer_for
+from movierec_recs.spec import spec
+from movierec_testkit import eventually
 
 #: A small world with a known answer: three genre clusters of 20 movies each, and fans who
 #: rate movies of their cluster highly.
@@ -68,11 +65,13 @@ class Publisher:
             await self.connection.close()
 
 
+@pytest.fixture(scope="session")
+def service_spec():
+    return spec
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def recs_settings(test_run, signing) -> Settings:
-    url = await test_run.create_database(
-        "recs", migrations_dir=locate_migrations(movierec_recs.__file__)
-    )
+async def settings(test_run, signing) -> Settings:
     # Own namespace and exchange: other services' tests in this process publish to the
     # run's exchange, and those events must not reach these tests' consumer.
     namespace = f"{test_run.namespace}-recs"
@@ -80,29 +79,39 @@ async def recs_settings(test_run, signing) -> Settings:
     test_run.queues.append(f"{namespace}.recs.events")
     test_run.queues.append(f"{namespace}.recs.tasks")
     test_run.exchanges.extend([exchange, f"{exchange}.dlx"])
-    settings = test_run.settings(Settings, url, jwks=signing["jwks"], train_evaluate=False)
-    return settings.model_copy(
-        update={"namespace": namespace, "events_exchange": exchange, "refresh_seconds": 0.05}
+    return await test_run.service_settings(
+        spec,
+        jwks=signing["jwks"],
+        train_evaluate=False,
+        namespace=namespace,
+        events_exchange=exchange,
+        refresh_seconds=0.05,
     )
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def publish(recs_settings):
-    publisher = Publisher(recs_settings)
+async def publish(settings):
+    publisher = Publisher(settings)
     yield publisher
     await publisher.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def consumer(recs_settings):
-    consumer = consumer_for(recs_settings)
+async def runtime(settings):
+    """The service's runtime in this process (its consumer's; tests query through it)."""
+    async with spec.runtime(settings) as runtime:
+        yield runtime
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def consumer(runtime):
+    consumer = runtime.consumer()
     await consumer.declare_queue()
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     yield consumer
     stop.set()
     await task
-    await consumer.database.dispose()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -121,7 +130,7 @@ async def _ready(value: bool) -> bool:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def world(recs_settings, publish, consumer) -> dict:
+async def world(settings, publish, consumer) -> dict:
     """The synthetic world published as events, consumed, and a first model trained."""
     rng = random.Random(7)
     start = consumer.applied
@@ -159,19 +168,5 @@ async def world(recs_settings, publish, consumer) -> dict:
                 )
                 count += 2
     await eventually(lambda: _ready(consumer.applied >= start + count), timeout=60)
-    version = await training.train(recs_settings)
+    version = await training.train(settings)
     return {"fans": fans, "version": version}
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def app(recs_settings, world):
-    application = create_app(recs_settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def client(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://recs") as c:
-        yield c

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from movierec_common.testkit.processes import console_script
 from movierec_recs.models.bundle import (
     ModelBundle,
     from_bytes,
@@ -22,6 +21,7 @@ from movierec_recs.models.bundle import (
 )
 from movierec_recs.models.data import load_movielens
 from movierec_recs.models.strategies import prune_rows
+from movierec_tools.processes import console_script
 
 GENRES = ["Comedy", "Drama", "Horror", "Sci-Fi"]
 

@@ -20,8 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from movierec_common.settings import to_asyncpg_url
-from movierec_common.testkit import eventually
-from movierec_common.testkit.platform import Platform
+from movierec_testkit import eventually
+from movierec_testkit.platform import Platform
 
 # Platforms of real processes run one at a time (same xdist worker): two at once on a
 # small machine would starve each other.

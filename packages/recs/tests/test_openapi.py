@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest_asyncio
-
-from movierec_common.testkit.openapi import check_openapi
-from movierec_common.testkit.processes import ServiceProcess
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def live(recs_settings, test_run, world):  # world: a model is stored
-    process = await ServiceProcess.api("recs", env=test_run.env(recs_settings)).start()
-    yield process
-    await process.stop()
+from movierec_testkit.openapi import check_openapi
 
 
 async def test_api_conforms_to_its_openapi_schema(live, token, world):

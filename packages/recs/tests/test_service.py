@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from movierec_common.db import Database
 from movierec_common.events import (
     MovieDeleted,
     MovieUpserted,
@@ -19,8 +18,8 @@ from movierec_common.events import (
     UserRegistered,
     WatchAdded,
 )
-from movierec_common.testkit import eventually
 from movierec_recs import training
+from movierec_testkit import eventually
 
 HORROR = set(range(1, 21))
 SCIFI = set(range(41, 61))
@@ -30,21 +29,17 @@ def fan_of(world: dict, genre: str, n: int = 0) -> uuid.UUID:
     return world["fans"][genre][n]
 
 
-async def rated_by(settings, user: uuid.UUID) -> set[int]:
-    database = Database.for_service(settings)
-    try:
-        async with database.transaction() as session:
-            rows = await session.execute(
-                text("SELECT movie_id FROM interaction WHERE user_id = :u"), {"u": user}
-            )
-            return {r.movie_id for r in rows}
-    finally:
-        await database.dispose()
+async def rated_by(runtime, user: uuid.UUID) -> set[int]:
+    async with runtime.database.transaction() as session:
+        rows = await session.execute(
+            text("SELECT movie_id FROM interaction WHERE user_id = :u"), {"u": user}
+        )
+        return {r.movie_id for r in rows}
 
 
-async def test_every_strategy_answers_with_truthful_reasons(client, token, world, recs_settings):
+async def test_every_strategy_answers_with_truthful_reasons(client, token, world, runtime):
     user = fan_of(world, "Horror")
-    mine = await rated_by(recs_settings, user)
+    mine = await rated_by(runtime, user)
     titles = {m: f"Horror {m}" for m in HORROR}
     for strategy in ("hybrid", "history", "ratings", "popular"):
         response = await client.get(
@@ -186,9 +181,9 @@ async def test_popular_by_genre_names_the_genre_and_window(client, world):
     assert body["items"][0]["reason"]["text"].startswith("Popular in Horror lately")
 
 
-async def test_deleting_a_user_removes_their_data(client, token, world, publish, recs_settings):
+async def test_deleting_a_user_removes_their_data(client, token, world, publish, runtime):
     user = fan_of(world, "Comedy", 9)
-    assert await rated_by(recs_settings, user)
+    assert await rated_by(runtime, user)
     await publish("user.deleted", UserDeleted(user_id=user))
 
     async def refused() -> bool:
@@ -196,13 +191,13 @@ async def test_deleting_a_user_removes_their_data(client, token, world, publish,
         return response.status_code == 401
 
     await eventually(refused, timeout=5)
-    assert await rated_by(recs_settings, user) == set()
+    assert await rated_by(runtime, user) == set()
 
 
 async def test_a_new_model_is_served_and_a_failed_training_keeps_the_old(
-    client, world, recs_settings, monkeypatch
+    client, world, settings, monkeypatch
 ):
-    version = await training.train(recs_settings)
+    version = await training.train(settings)
 
     async def serving(expected: str) -> bool:
         return (await client.get("/recommendations/model")).json()["version"] == expected
@@ -217,36 +212,32 @@ async def test_a_new_model_is_served_and_a_failed_training_keeps_the_old(
 
     monkeypatch.setattr(training, "fit_and_measure", broken)
     with pytest.raises(RuntimeError):
-        await training.train(recs_settings)
+        await training.train(settings)
     assert await serving(version)
     assert (await client.get("/recommendations/popular")).status_code == 200
 
 
-async def test_enough_new_events_queue_a_training(world, recs_settings, publish, drained):
-    database = Database.for_service(recs_settings)
-    try:
-        async with database.transaction() as session:
-            await session.execute(
-                text("UPDATE training_state SET events_since = :n"),
-                {"n": recs_settings.train_after_events - 1},
-            )
-        await publish(
-            "rating.set",
-            RatingSet(
-                user_id=fan_of(world, "Horror", 5), movie_id=30, score=3, rated_at=datetime.now(UTC)
-            ),
+async def test_enough_new_events_queue_a_training(world, settings, runtime, publish):
+    async with runtime.database.transaction() as session:
+        await session.execute(
+            text("UPDATE training_state SET events_since = :n"),
+            {"n": settings.train_after_events - 1},
         )
+    await publish(
+        "rating.set",
+        RatingSet(
+            user_id=fan_of(world, "Horror", 5), movie_id=30, score=3, rated_at=datetime.now(UTC)
+        ),
+    )
 
-        async def queued() -> bool:
-            async with database.transaction() as session:
-                rows = await session.execute(
-                    text("SELECT headers->>'task' FROM outbox WHERE routing_key LIKE '%.tasks'")
-                )
-                return "movierec_recs.train" in set(rows.scalars())
+    async def queued() -> bool:
+        async with runtime.database.transaction() as session:
+            rows = await session.execute(
+                text("SELECT headers->>'task' FROM outbox WHERE routing_key LIKE '%.tasks'")
+            )
+            return "movierec_recs.train" in set(rows.scalars())
 
-        await eventually(queued, timeout=5)
-    finally:
-        await database.dispose()
+    await eventually(queued, timeout=5)
 
 
 @pytest.mark.parametrize(

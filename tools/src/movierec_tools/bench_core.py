@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,8 @@ from pathlib import Path
 import httpx
 
 from movierec_common.settings import CommonSettings
-from movierec_common.testkit.resources import TestRun
+from movierec_tools.processes import free_port
+from movierec_tools.scratch import ScratchRun
 
 
 @dataclass
@@ -38,17 +38,11 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
-def bench_run(settings: CommonSettings) -> TestRun:
+def bench_run(settings: CommonSettings) -> ScratchRun:
     """Names for one bench run's databases, queues and keys (cleaned up by the case)."""
-    return TestRun(
+    return ScratchRun(
         postgres_url=settings.postgres_url, redis_url=settings.redis_url, amqp_url=settings.amqp_url
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], p: float) -> float:

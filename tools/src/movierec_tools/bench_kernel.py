@@ -17,11 +17,11 @@ from movierec_common.db import Database
 from movierec_common.events import Event, RatingSet, make_event
 from movierec_common.outbox import OutboxRelay, event_message, record
 from movierec_common.settings import CommonSettings
-from movierec_common.testkit.resources import TestRun
 from movierec_tools.bench_core import Bench, Result, bench_run, percentile
+from movierec_tools.scratch import ScratchRun
 
 
-async def _scratch(settings: CommonSettings) -> tuple[TestRun, Database]:
+async def _scratch(settings: CommonSettings) -> tuple[ScratchRun, Database]:
     run = bench_run(settings)
     url = await run.create_database("bench")
     return run, Database(url)
@@ -49,7 +49,7 @@ async def relay_latency(bench: Bench, settings: CommonSettings, *, count: int = 
         arrived = asyncio.Event()
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            arrivals[message.message_id] = time.perf_counter()
+            arrivals[str(message.message_id)] = time.perf_counter()
             await message.ack()
             arrived.set()
 

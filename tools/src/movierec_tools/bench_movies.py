@@ -9,9 +9,9 @@ import httpx
 
 from movierec_common.demo import resolve_data_dir
 from movierec_common.settings import CommonSettings
-from movierec_common.testkit.processes import ServiceProcess, console_script
-from movierec_common.testkit.resources import TestRun
 from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
+from movierec_tools.processes import ServiceProcess, console_script
+from movierec_tools.scratch import ScratchRun
 
 SEARCHES = [
     "godfather", "godfater", "star wars", "matrix", "pulp fiction", "toy story", "alien",
@@ -31,7 +31,7 @@ async def run_command(service: str, args: list[str], env: dict[str, str]) -> Non
         raise RuntimeError(f"movierec-{service} {' '.join(args)} failed:\n{process.tail()}")
 
 
-def service_env(run: TestRun, service: str, url: str) -> dict[str, str]:
+def service_env(run: ScratchRun, service: str, url: str) -> dict[str, str]:
     return {
         **os.environ,
         f"MOVIEREC_{service.upper()}_DATABASE_URL": url,

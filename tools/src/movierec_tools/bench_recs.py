@@ -18,10 +18,10 @@ import asyncpg
 
 from movierec_common.demo import demo_user_id, read_ratings, resolve_data_dir
 from movierec_common.settings import CommonSettings
-from movierec_common.testkit.processes import ServiceProcess
 from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
 from movierec_tools.bench_movies import _ratio, cache_counts, run_command, service_env
 from movierec_tools.bench_userdata import sign_tokens
+from movierec_tools.processes import ServiceProcess
 
 USERS = 200
 POPULAR_MOVIES = [1, 50, 110, 260, 296, 318, 356, 480, 527, 589, 593, 858, 1196, 2571, 2959]

@@ -12,9 +12,9 @@ import jwt
 
 from movierec_common.keys import generate_keypair, load_private_key
 from movierec_common.settings import CommonSettings
-from movierec_common.testkit.processes import ServiceProcess
 from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
 from movierec_tools.bench_movies import run_command, service_env
+from movierec_tools.processes import ServiceProcess
 
 USERS = 256
 MOVIES = 100

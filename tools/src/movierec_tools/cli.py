@@ -14,6 +14,7 @@ from movierec_common.settings import CommonSettings
 from movierec_tools import status as status_report
 from movierec_tools.bench import CASES, run_bench
 from movierec_tools.journey import Journey, JourneyError, Urls
+from movierec_tools.platform import services
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
 from movierec_tools.up import seed as run_seed
 
@@ -152,7 +153,8 @@ def seed(data: Path | None, imdb: Path | None, state_dir: Path) -> None:
     source = find_seed_source(data, imdb)
     if source is None:
         raise SetupError("no MovieLens data folder found: pass --data DIR or set MOVIEREC_DATA")
-    took = asyncio.run(run_seed(CommonSettings(), platform_env(state_dir, "INFO"), source))
+    env = platform_env(state_dir, "INFO")
+    took = asyncio.run(run_seed(CommonSettings(), services(), env, source))
     click.echo(f"seeded in {took:.0f} s")
 
 
@@ -194,11 +196,10 @@ def journey(
     admin_password: str | None,
     settle: float,
 ) -> None:
-    given = [auth_url, movies_url, history_url, ratings_url, recs_url]
     if base_url:
         urls = Urls.single(base_url)
-    elif all(given):
-        urls = Urls(*given)  # type: ignore[arg-type]
+    elif auth_url and movies_url and history_url and ratings_url and recs_url:
+        urls = Urls(auth_url, movies_url, history_url, ratings_url, recs_url)
     else:
         base = port_base or 8000
         urls = Urls(*(f"http://127.0.0.1:{base + i}" for i in range(1, 6)))

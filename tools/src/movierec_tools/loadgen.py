@@ -90,7 +90,7 @@ async def run(
         reader = writer = None
         while time.perf_counter() < deadline and issued < max_requests:
             try:
-                if writer is None:
+                if reader is None or writer is None:
                     reader, writer = await asyncio.open_connection(host, port)
                 payload = next(cycle)
                 t0 = time.perf_counter()

@@ -2,44 +2,57 @@
 database and queues are, whether the infrastructure answers, backlogs, queue depths, and
 when everything published has been consumed ("drained").
 
-Only names shared by contract are used (databases ``movierec_<svc>`` or
-``MOVIEREC_<SVC>_DATABASE_URL``, queues ``<namespace>.<svc>.events|tasks``): the tools
-import no service.
+The services are the installed ones (their ``movierec.services`` entry points); each
+one's database and queue names come from its own settings, as its processes derive them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aio_pika
 import asyncpg
 import redis.asyncio as redis
 
 from movierec_common.amqp import dead_letter_queue_name
-from movierec_common.settings import SERVICES, CommonSettings, database_url_on, to_plain_url
-
-#: Services with an event consumer (auth consumes nothing).
-CONSUMERS: tuple[str, ...] = ("movies", "history", "ratings", "recs")
-
-
-def database_url(service: str, settings: CommonSettings) -> str:
-    override = os.environ.get(f"MOVIEREC_{service.upper()}_DATABASE_URL")
-    if override:
-        return to_plain_url(override)
-    return database_url_on(to_plain_url(settings.postgres_url), f"movierec_{service}")
+from movierec_common.celery_app import task_queue_name
+from movierec_common.consumer import consumer_queue_name
+from movierec_common.service import ServiceSpec, service_specs
+from movierec_common.settings import CommonSettings, ServiceSettings, database_url_on, to_plain_url
 
 
-def events_queue(service: str, settings: CommonSettings) -> str:
-    return f"{settings.namespace}.{service}.events"
+@dataclass(frozen=True)
+class Service:
+    """An installed service as the tools see it: its spec and its settings here."""
+
+    spec: ServiceSpec[Any, Any]
+    settings: ServiceSettings
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def database_url(self) -> str:
+        return to_plain_url(self.settings.resolved_database_url)
+
+    @property
+    def events_queue(self) -> str | None:
+        return consumer_queue_name(self.settings) if self.spec.consumes else None
+
+    @property
+    def tasks_queue(self) -> str:
+        return task_queue_name(self.settings)
 
 
-def tasks_queue(service: str, settings: CommonSettings) -> str:
-    return f"{settings.namespace}.{service}.tasks"
+def services() -> list[Service]:
+    """Every installed service, in port order, with its settings from this environment."""
+    return [Service(spec, spec.load_settings()) for spec in service_specs()]
 
 
 # -- infrastructure ----------------------------------------------------------------------
@@ -110,18 +123,19 @@ async def _scalar(url: str, sql: str) -> int | None:
         await conn.close()
 
 
-async def outbox_backlogs(settings: CommonSettings) -> dict[str, int | None]:
+async def outbox_backlogs(platform: list[Service]) -> dict[str, int | None]:
     counts = await asyncio.gather(
-        *(_scalar(database_url(s, settings), "SELECT count(*) FROM outbox") for s in SERVICES)
+        *(_scalar(s.database_url, "SELECT count(*) FROM outbox") for s in platform)
     )
-    return dict(zip(SERVICES, counts, strict=True))
+    return {s.name: n for s, n in zip(platform, counts, strict=True)}
 
 
-async def inbox_counts(settings: CommonSettings) -> dict[str, int | None]:
+async def inbox_counts(platform: list[Service]) -> dict[str, int | None]:
+    consumers = [s for s in platform if s.spec.consumes]
     counts = await asyncio.gather(
-        *(_scalar(database_url(s, settings), "SELECT count(*) FROM inbox") for s in CONSUMERS)
+        *(_scalar(s.database_url, "SELECT count(*) FROM inbox") for s in consumers)
     )
-    return dict(zip(CONSUMERS, counts, strict=True))
+    return {s.name: n for s, n in zip(consumers, counts, strict=True)}
 
 
 @dataclass
@@ -146,17 +160,16 @@ async def queue_states(settings: CommonSettings, names: list[str]) -> dict[str, 
     return states
 
 
-def consumer_queues(settings: CommonSettings) -> list[str]:
-    return [events_queue(s, settings) for s in CONSUMERS]
+def consumer_queues(platform: list[Service]) -> list[str]:
+    return [s.events_queue for s in platform if s.events_queue is not None]
 
 
-def all_queues(settings: CommonSettings) -> list[str]:
+def all_queues(platform: list[Service]) -> list[str]:
     names = []
-    for service in SERVICES:
-        if service in CONSUMERS:
-            names += [events_queue(service, settings)]
-            names += [dead_letter_queue_name(events_queue(service, settings))]
-        names.append(tasks_queue(service, settings))
+    for service in platform:
+        if service.events_queue is not None:
+            names += [service.events_queue, dead_letter_queue_name(service.events_queue)]
+        names.append(service.tasks_queue)
     return names
 
 
@@ -171,11 +184,11 @@ class DrainState:
         return self.backlog + self.queued
 
 
-async def drain_state(settings: CommonSettings) -> DrainState:
+async def drain_state(settings: CommonSettings, platform: list[Service]) -> DrainState:
     backlogs, states, inbox = await asyncio.gather(
-        outbox_backlogs(settings),
-        queue_states(settings, consumer_queues(settings)),
-        inbox_counts(settings),
+        outbox_backlogs(platform),
+        queue_states(settings, consumer_queues(platform)),
+        inbox_counts(platform),
     )
     return DrainState(
         backlog=sum(v or 0 for v in backlogs.values()),
@@ -186,6 +199,7 @@ async def drain_state(settings: CommonSettings) -> DrainState:
 
 async def wait_drained(
     settings: CommonSettings,
+    platform: list[Service],
     *,
     quiet_seconds: float = 2.0,
     timeout: float = 1800.0,
@@ -197,7 +211,7 @@ async def wait_drained(
     quiet_since: float | None = None
     last_inbox: dict[str, int | None] | None = None
     while True:
-        state = await drain_state(settings)
+        state = await drain_state(settings, platform)
         if progress is not None:
             progress(state)
         now = time.monotonic()
@@ -216,9 +230,12 @@ async def wait_drained(
         await asyncio.sleep(0.5)
 
 
-async def newest_model(settings: CommonSettings) -> str | None:
+async def newest_model(platform: list[Service]) -> str | None:
+    recs = next((s for s in platform if s.name == "recs"), None)
+    if recs is None:
+        return None
     try:
-        conn = await asyncpg.connect(database_url("recs", settings), timeout=5)
+        conn = await asyncpg.connect(recs.database_url, timeout=5)
     except Exception:  # noqa: BLE001
         return None
     try:
@@ -231,5 +248,6 @@ async def newest_model(settings: CommonSettings) -> str | None:
         await conn.close()
 
 
-async def catalog_size(settings: CommonSettings) -> int:
-    return await _scalar(database_url("movies", settings), "SELECT count(*) FROM movie") or 0
+async def catalog_size(platform: list[Service]) -> int:
+    movies = next(s for s in platform if s.name == "movies")
+    return await _scalar(movies.database_url, "SELECT count(*) FROM movie") or 0

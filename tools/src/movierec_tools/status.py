@@ -12,12 +12,13 @@ from typing import Any
 
 import httpx
 
-from movierec_common.settings import DEFAULT_PORTS, SERVICES, CommonSettings
+from movierec_common.settings import CommonSettings
 from movierec_tools.platform import (
     all_queues,
     newest_model,
     outbox_backlogs,
     queue_states,
+    services,
 )
 
 
@@ -49,17 +50,18 @@ def read_state(path: Path) -> dict[str, Any]:
 
 async def collect(state: dict[str, Any]) -> dict[str, Any]:
     settings = CommonSettings()
-    ports = state.get("ports") or DEFAULT_PORTS
+    platform = services()
+    ports = state.get("ports") or {s.name: s.spec.port for s in platform}
     async with httpx.AsyncClient(timeout=2) as client:
-        ready = await asyncio.gather(*(_ready(client, ports[s]) for s in SERVICES))
+        ready = await asyncio.gather(*(_ready(client, ports[s.name]) for s in platform))
     try:
-        queues = await queue_states(settings, all_queues(settings))
+        queues = await queue_states(settings, all_queues(platform))
     except Exception as exc:  # noqa: BLE001 - report, do not fail
         queues = {}
-        broker_error = repr(exc)
+        broker_error: str | None = repr(exc)
     else:
         broker_error = None
-    backlogs = await outbox_backlogs(settings)
+    backlogs = await outbox_backlogs(platform)
     return {
         "supervisor": {
             "pid": state.get("pid"),
@@ -67,14 +69,14 @@ async def collect(state: dict[str, Any]) -> dict[str, Any]:
             "children": {name: _alive(pid) for name, pid in (state.get("children") or {}).items()},
         },
         "services": {
-            s: {"port": ports[s], "ready": r, "outbox_backlog": backlogs.get(s)}
-            for s, r in zip(SERVICES, ready, strict=True)
+            s.name: {"port": ports[s.name], "ready": r, "outbox_backlog": backlogs.get(s.name)}
+            for s, r in zip(platform, ready, strict=True)
         },
         "queues": {
             name: {"messages": q.messages, "consumers": q.consumers} for name, q in queues.items()
         },
         "broker_error": broker_error,
-        "model_version": await newest_model(settings),
+        "model_version": await newest_model(platform),
     }
 
 

@@ -103,8 +103,9 @@ class Supervisor:
     async def stop(self, timeout: float = 15.0) -> None:
         self.stopping = True
         for child in self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.proc.pid, signal.SIGTERM)  # type: ignore[union-attr]
+            if child.proc is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for child in self.children:
             if child.proc is None:

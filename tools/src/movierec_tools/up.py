@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import httpx
@@ -26,32 +27,21 @@ from tqdm import tqdm
 
 from movierec_common.demo import default_imdb_file, demo_email, resolve_data_dir
 from movierec_common.keys import generate_keypair
-from movierec_common.settings import SERVICES, CommonSettings
-from movierec_common.testkit.platform import ALL_ROLES
-from movierec_common.testkit.processes import console_script
+from movierec_common.settings import CommonSettings
 from movierec_tools.platform import (
     DrainState,
+    Service,
     catalog_size,
     check_infrastructure,
     consumer_queues,
     queue_states,
+    services,
     wait_drained,
 )
+from movierec_tools.processes import console_script
 from movierec_tools.supervisor import Supervisor
 
-PREFIXES = {
-    "auth": "auth",
-    "movies": "movies",
-    "history": "history",
-    "ratings": "ratings",
-    "recs": "recommendations",
-}
 STATE_FILE = "up.json"
-
-
-def roles(service: str) -> tuple[str, ...]:
-    """What each service runs (ARCHITECTURE.md §2), and its one beat."""
-    return (*ALL_ROLES[service], "beat")
 
 
 class SetupError(click.ClickException):
@@ -99,8 +89,9 @@ def ensure_keys(env: dict[str, str]) -> bool:
     return True
 
 
-def check_ports(port_base: int) -> dict[str, int]:
-    ports = {service: port_base + i for i, service in enumerate(SERVICES, start=1)}
+def check_ports(platform: list[Service], port_base: int) -> dict[str, int]:
+    """The services' ports: N+1, N+2 … in the order of their default ports."""
+    ports = {service.name: port_base + i for i, service in enumerate(platform, start=1)}
     for service, port in ports.items():
         with socket.socket() as sock:
             try:
@@ -136,11 +127,11 @@ async def run_command(
         raise SetupError(f"movierec-{service} {' '.join(args)} failed (exit {code})")
 
 
-async def migrate_all(env: dict[str, str]) -> None:
-    await asyncio.gather(*(run_command(s, ["migrate"], env, quiet=True) for s in SERVICES))
+async def migrate_all(platform: list[Service], env: dict[str, str]) -> None:
+    await asyncio.gather(*(run_command(s.name, ["migrate"], env, quiet=True) for s in platform))
 
 
-async def barrier(settings: CommonSettings, label: str) -> None:
+async def barrier(settings: CommonSettings, platform: list[Service], label: str) -> None:
     """Wait until everything published has been consumed, with a progress bar."""
     bar = tqdm(desc=label, unit="event")
 
@@ -152,29 +143,33 @@ async def barrier(settings: CommonSettings, label: str) -> None:
         bar.refresh()
 
     try:
-        await wait_drained(settings, progress=show)
+        await wait_drained(settings, platform, progress=show)
     finally:
         bar.close()
 
 
-async def unconsumed_queues(settings: CommonSettings) -> list[str]:
-    states = await queue_states(settings, consumer_queues(settings))
+async def unconsumed_queues(settings: CommonSettings, platform: list[Service]) -> list[str]:
+    states = await queue_states(settings, consumer_queues(platform))
     return [name for name, s in states.items() if not s.consumers]
 
 
-async def wait_consumers(settings: CommonSettings, timeout: float = 180.0) -> None:
+async def wait_consumers(
+    settings: CommonSettings, platform: list[Service], timeout: float = 180.0
+) -> None:
     """Until every consumer queue has its consumer (the children are starting)."""
     deadline = time.monotonic() + timeout
-    while missing := await unconsumed_queues(settings):
+    while missing := await unconsumed_queues(settings, platform):
         if time.monotonic() > deadline:
             raise SetupError(f"no consumer attached to {', '.join(missing)} after {timeout:.0f} s")
         await asyncio.sleep(0.5)
 
 
-async def seed(settings: CommonSettings, env: dict[str, str], source: SeedSource) -> float:
+async def seed(
+    settings: CommonSettings, platform: list[Service], env: dict[str, str], source: SeedSource
+) -> float:
     """Movies (+ IMDb), drained, demo users, ratings and watches, drained, first training."""
     started = time.monotonic()
-    missing = await unconsumed_queues(settings)
+    missing = await unconsumed_queues(settings, platform)
     if missing:
         raise SetupError(
             f"no consumer is attached to {', '.join(missing)}: start the platform first"
@@ -186,7 +181,7 @@ async def seed(settings: CommonSettings, env: dict[str, str], source: SeedSource
     if source.imdb:
         movies += ["--imdb", str(source.imdb)]
     await run_command("movies", movies, env)
-    await barrier(settings, "seed 2/5: catalog reaching every service")
+    await barrier(settings, platform, "seed 2/5: catalog reaching every service")
     click.echo("seed 3/5: demo users, their ratings and watches")
     data = ["--data", str(source.data)]
     await run_command("auth", ["import-demo-users", *data], env)
@@ -194,7 +189,7 @@ async def seed(settings: CommonSettings, env: dict[str, str], source: SeedSource
     # one type, which they apply in bulk (interleaved, they would come one by one).
     await run_command("ratings", ["import", *data], env)
     await run_command("history", ["import", *data], env)
-    await barrier(settings, "seed 4/5: ratings and watches reaching every service")
+    await barrier(settings, platform, "seed 4/5: ratings and watches reaching every service")
     click.echo("seed 5/5: first training")
     await run_command("recs", ["train"], env)
     return time.monotonic() - started
@@ -214,11 +209,13 @@ async def wait_ready(ports: dict[str, int], timeout: float = 180.0) -> None:
             await asyncio.sleep(0.3)
 
 
-def banner(ports: dict[str, int], seeded: float | None, demo_password: str) -> str:
+def banner(
+    platform: list[Service], ports: dict[str, int], seeded: float | None, demo_password: str
+) -> str:
     lines = ["", "movierec is ready" + (f" (seeding took {seeded:.0f} s)" if seeded else "") + ":"]
-    for service, port in ports.items():
-        url = f"http://127.0.0.1:{port}"
-        lines.append(f"  {service:<8} {url}   docs {url}/{PREFIXES[service]}/docs")
+    for service in platform:
+        url = f"http://127.0.0.1:{ports[service.name]}"
+        lines.append(f"  {service.name:<8} {url}   docs {url}/{service.spec.prefix}/docs")
     auth = f"http://127.0.0.1:{ports['auth']}"
     lines += [
         "",
@@ -248,24 +245,25 @@ async def up(
     env = platform_env(state_dir, log_level)
     if ensure_keys(env):
         click.echo(f"generated the JWT signing key and JWKS in {state_dir}/")
-    ports = check_ports(port_base)
+    platform = services()
+    ports = check_ports(platform, port_base)
     source = find_seed_source(data, imdb) if seed_data else None
-    click.echo("migrating the five databases…")
-    await migrate_all(env)
+    click.echo(f"migrating the {len(platform)} databases…")
+    await migrate_all(platform, env)
 
     supervisor = Supervisor()
-    for service in SERVICES:
-        for role in roles(service):
-            argv = [console_script(f"movierec-{service}")]
+    for service in platform:
+        for role in service.spec.roles:
+            argv = [console_script(f"movierec-{service.name}")]
             port = None
             if role == "api":
-                port = ports[service]
+                port = ports[service.name]
                 argv += ["serve", "--port", str(port)]
             elif role == "worker":
                 argv += ["worker", "--concurrency", "1"]
             else:
                 argv.append(role)
-            supervisor.add(f"{service}-{role}", argv, env, port)
+            supervisor.add(f"{service.name}-{role}", argv, env, port)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -275,12 +273,13 @@ async def up(
     await supervisor.start()
     write_state(state_path, supervisor, ports)
     try:
-        work = asyncio.create_task(_start(settings, env, supervisor, ports, source))
+        work = asyncio.create_task(_start(settings, platform, env, ports, source))
         stopped = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if work in done:
             seeded = work.result()
-            click.echo(banner(ports, seeded, env.get("MOVIEREC_DEMO_PASSWORD", "movierec-demo")))
+            password = env.get("MOVIEREC_DEMO_PASSWORD", "movierec-demo")
+            click.echo(banner(platform, ports, seeded, password))
             while not stop.is_set():
                 # Kept current (restarted children get new pids) for `movierec status`.
                 write_state(state_path, supervisor, ports)
@@ -310,16 +309,16 @@ def clear_state(path: Path) -> None:
 
 async def _start(
     settings: CommonSettings,
+    platform: list[Service],
     env: dict[str, str],
-    supervisor: Supervisor,
     ports: dict[str, int],
     source: SeedSource | None,
 ) -> float | None:
     seeded = None
-    if source is not None and await catalog_size(settings) == 0:
+    if source is not None and await catalog_size(platform) == 0:
         click.echo("waiting for the consumers to attach…")
-        await wait_consumers(settings)
-        seeded = await seed(settings, env, source)
+        await wait_consumers(settings, platform)
+        seeded = await seed(settings, platform, env, source)
     elif source is None:
         click.echo("not seeding (--no-seed, or no data folder found)")
     else:
@@ -328,7 +327,7 @@ async def _start(
     return seeded
 
 
-def main_up(**kwargs) -> None:
+def main_up(**kwargs: Any) -> None:
     try:
         asyncio.run(up(**kwargs))
     except KeyboardInterrupt:

@@ -1,5 +1,1 @@
-"""movierec-auth."""
-
-from importlib.metadata import version
-
-__version__ = version("movierec-auth")
+"""movierec-auth: users, login, tokens."""

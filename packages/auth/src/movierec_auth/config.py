@@ -35,7 +35,3 @@ class Settings(ServiceSettings):
     #: Password of `create-admin` when not typed at the prompt.
     admin_password: SecretStr | None = None
     purge_interval_seconds: int = Field(default=3600, ge=60)
-
-
-def get_settings() -> Settings:
-    return Settings()

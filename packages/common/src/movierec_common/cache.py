@@ -12,14 +12,16 @@ import contextlib
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
 import redis.asyncio as redis
 from prometheus_client import Counter
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.db import after_commit
 from movierec_common.logging import get_logger
 from movierec_common.settings import ServiceSettings
 
@@ -92,13 +94,12 @@ class Cache:
     def for_service(cls, client: redis.Redis, settings: ServiceSettings) -> Cache:
         """The service's cache: keys under ``<namespace>:<service>``, TTLs from its settings
         (``cache_ttl_seconds``, ``local_cache_ttl_seconds``)."""
-        values = settings.model_dump()
         return cls(
             client,
             prefix=f"{settings.namespace}:{settings.service}",
             name=settings.service,
-            ttl=values.get("cache_ttl_seconds", 300.0),
-            local_ttl=values.get("local_cache_ttl_seconds", 0.0),
+            ttl=settings.cache_ttl_seconds,
+            local_ttl=settings.local_cache_ttl_seconds,
         )
 
     @property
@@ -178,7 +179,7 @@ class Cache:
         if not self._available():
             return None
         try:
-            raw = await self.client.get(key)
+            raw = _as_bytes(await self.client.get(key))
         except (RedisError, OSError) as exc:
             self._trip(exc)
             return None
@@ -234,6 +235,33 @@ class Cache:
         await asyncio.sleep(delay)
         await self._delete_now(keys)
 
+    def invalidate_after_commit(
+        self, session: AsyncSession, *, keys: Iterable[str] = (), generations: Iterable[str] = ()
+    ) -> None:
+        """Once ``session``'s transaction has committed, delete ``keys`` and bump the
+        generation counters ``generations``, everywhere. Calls within one transaction add
+        up to one invalidation; a rollback drops it."""
+        keys, generations = list(keys), list(generations)
+        if not keys and not generations:
+            return
+        pending: tuple[set[str], set[str]] | None = session.info.get(self._pending_key)
+        if pending is None:
+            pending = session.info[self._pending_key] = (set(), set())
+
+            async def invalidate() -> None:
+                stale, counters = session.info.pop(self._pending_key)
+                await self.delete(*stale)
+                for counter in counters:
+                    await self.incr(counter)
+
+            after_commit(session, invalidate)
+        pending[0].update(keys)
+        pending[1].update(generations)
+
+    @property
+    def _pending_key(self) -> str:
+        return f"cache-invalidation:{self.prefix}"
+
     async def incr(self, key: str) -> None:
         """Bump a generation counter (invalidates every key built with the old value)."""
         self.forget_local(key)
@@ -257,11 +285,10 @@ class Cache:
             return f"x{random.getrandbits(64):x}"
         started = time.monotonic()
         try:
-            raw = await self.client.set(key, b"0", nx=True, get=True)
+            raw = _as_bytes(await self.client.set(key, b"0", nx=True, get=True)) or b"0"
         except (RedisError, OSError) as exc:
             self._trip(exc)
             return f"x{random.getrandbits(64):x}"
-        raw = raw or b"0"
         # A bump heard while we read must win over the value we read.
         if self._invalidated_at.get(key, 0.0) < started:
             self._local_set(key, raw)
@@ -315,6 +342,15 @@ class Cache:
     ) -> T:
         """Like :meth:`get_or_set_raw`, decoded."""
         return orjson.loads(await self.get_or_set_raw(key, loader, ttl))
+
+
+def _as_bytes(value: object) -> bytes | None:
+    """A Redis reply as bytes (the clients here never decode responses)."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise TypeError(f"unexpected Redis reply {value!r}")
 
 
 class CounterUnavailableError(RuntimeError):

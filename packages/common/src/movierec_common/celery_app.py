@@ -11,7 +11,7 @@ def task_queue_name(settings: ServiceSettings) -> str:
     return f"{settings.namespace}.{settings.service}.tasks"
 
 
-def create_celery(settings: ServiceSettings, *, include: list[str] | None = None) -> Celery:
+def create_celery(settings: ServiceSettings) -> Celery:
     """A Celery app on RabbitMQ that loses no task.
 
     acks_late + reject_on_worker_lost: a task whose worker dies is redelivered;
@@ -19,7 +19,7 @@ def create_celery(settings: ServiceSettings, *, include: list[str] | None = None
     confirmed every message Celery itself sends (retries, beat).
     """
     queue = task_queue_name(settings)
-    app = Celery(f"movierec_{settings.service}", broker=settings.amqp_url, include=include or [])
+    app = Celery(f"movierec_{settings.service}", broker=settings.amqp_url)
     app.conf.update(
         task_default_queue=queue,
         task_default_exchange="",

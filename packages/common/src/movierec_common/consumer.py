@@ -1,4 +1,4 @@
-"""Batched, idempotent event consumer (ARCHITECTURE.md §3).
+"""Batched, idempotent event consumer.
 
 Messages are taken from a durable queue in batches and applied in one database
 transaction; they are acked only after that transaction committed. Each event is applied
@@ -25,16 +25,16 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter, Histogram
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import connect, declare_consumer_queue
 from movierec_common.db import Database
-from movierec_common.events import Event, parse_event
-from movierec_common.kernel_tables import aggregate_version_table, inbox_table, tombstone_table
+from movierec_common.events import CONTRACTS, Event, parse_event
 from movierec_common.logging import get_logger
 from movierec_common.settings import ServiceSettings
+from movierec_common.tables import aggregate_version_table, inbox_table, tombstone_table
 
 log = get_logger(__name__)
 
@@ -42,12 +42,11 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 #: Applies several events of one type at once (bulk SQL): for the high-volume types.
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 
-#: Events that delete an entity, and the tombstone kind they leave.
-TOMBSTONE_EVENTS: dict[str, str] = {"user.deleted": "user", "movie.deleted": "movie"}
-#: Which payload field names the entity of each tombstone kind.
-TOMBSTONE_FIELDS: dict[str, str] = {"user": "user_id", "movie": "movie_id"}
-#: The event family whose newer versions re-create an entity of that kind.
-TOMBSTONE_FAMILIES: dict[str, str] = {"user": "user", "movie": "movie"}
+#: Events that delete an entity, and the tombstone kind (their family) they leave. A
+#: payload field ``<kind>_id`` names an entity of that kind; newer events of the family
+#: itself re-create a deleted entity.
+TOMBSTONE_EVENTS: dict[str, str] = {c.type: c.family for c in CONTRACTS.values() if c.deletes}
+TOMBSTONE_KINDS: frozenset[str] = frozenset(TOMBSTONE_EVENTS.values())
 
 CONSUMED = Counter(
     "movierec_consumer_events_total", "Events taken from the queue", ["queue", "outcome"]
@@ -103,25 +102,6 @@ class EventConsumer:
         self.dead_lettered = 0
         #: Set after every committed batch; tests and the seeding barrier wait on it.
         self.progress = asyncio.Condition()
-
-    @classmethod
-    def for_service(
-        cls,
-        settings: ServiceSettings,
-        *,
-        database: Database,
-        handlers: dict[str, Handler],
-        batch_handlers: dict[str, BatchHandler] | None = None,
-    ) -> EventConsumer:
-        """The service's consumer: its queue, the events exchange and broker from settings."""
-        return cls(
-            database=database,
-            amqp_url=settings.amqp_url,
-            events_exchange=settings.events_exchange,
-            queue=consumer_queue_name(settings),
-            handlers=handlers,
-            batch_handlers=batch_handlers,
-        )
 
     @property
     def routing_keys(self) -> list[str]:
@@ -340,17 +320,15 @@ class EventConsumer:
                         set_={"version": event.aggregate_version},
                     )
                 )
-            elif event.family in TOMBSTONE_FAMILIES.values():
+            elif (event.family, event.aggregate_id) in tombstones:
                 # A newer upsert of a deleted entity re-creates it.
-                for t_kind, family in TOMBSTONE_FAMILIES.items():
-                    if family == event.family and (t_kind, event.aggregate_id) in tombstones:
-                        del tombstones[(t_kind, event.aggregate_id)]
-                        await session.execute(
-                            delete(tombstone_table).where(
-                                tombstone_table.c.kind == t_kind,
-                                tombstone_table.c.entity_id == event.aggregate_id,
-                            )
-                        )
+                del tombstones[(event.family, event.aggregate_id)]
+                await session.execute(
+                    delete(tombstone_table).where(
+                        tombstone_table.c.kind == event.family,
+                        tombstone_table.c.entity_id == event.aggregate_id,
+                    )
+                )
         try:
             await self._flush(session, run)
         except Exception as exc:
@@ -442,8 +420,8 @@ def consumer_queue_name(settings: ServiceSettings) -> str:
 
 def _entity_refs(event: Event) -> set[tuple[str, str]]:
     refs = set()
-    for kind, field_name in TOMBSTONE_FIELDS.items():
-        value = event.payload.get(field_name)
+    for kind in TOMBSTONE_KINDS:
+        value = event.payload.get(f"{kind}_id")
         if value is not None:
             refs.add((kind, str(value)))
     return refs
@@ -455,10 +433,20 @@ def _buried(event: Event, tombstones: dict[tuple[str, str], int]) -> bool:
         version = tombstones.get((kind, entity_id))
         if version is None:
             continue
-        if TOMBSTONE_FAMILIES[kind] == event.family and event.aggregate_version > version:
+        if kind == event.family and event.aggregate_version > version:
             continue  # a newer event of the entity itself re-creates it
         return True
     return False
+
+
+async def is_tombstoned(session: AsyncSession, kind: str, entity_id: object) -> bool:
+    """True when the consumer applied the deletion of this entity (e.g. a user's)."""
+    found = await session.execute(
+        select(tombstone_table.c.kind).where(
+            tombstone_table.c.kind == kind, tombstone_table.c.entity_id == str(entity_id)
+        )
+    )
+    return found.first() is not None
 
 
 async def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes) -> None:

@@ -8,20 +8,24 @@ outbox instead.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
-from sqlalchemy import MetaData, text
+from sqlalchemy import Column, MetaData, Row, Table, column, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, Insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
-from movierec_common.errors import ProblemError
 from movierec_common.logging import get_logger
 from movierec_common.settings import (
     ServiceSettings,
@@ -29,6 +33,9 @@ from movierec_common.settings import (
     to_asyncpg_url,
     to_plain_url,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 log = get_logger(__name__)
 
@@ -45,6 +52,40 @@ NAMING_CONVENTION: dict[str, str] = {
 def new_metadata() -> MetaData:
     """A MetaData with the project's constraint naming convention."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: A result row of any shape (repositories turn rows into their own typed records).
+AnyRow = Row[*tuple[Any, ...]]
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def required(name: str, type_: Any, *args: Any, **kwargs: Any) -> Column[Any]:
+    r"""A NOT NULL column (most columns are; the others are plain ``Column``\ s)."""
+    return Column(name, type_, *args, nullable=False, **kwargs)
+
+
+def as_record(cls: type[R], row: AnyRow) -> R:
+    """The dataclass ``cls`` of a row's columns of the same names (others are ignored)."""
+    values = row._mapping
+    return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+
+def insert_rows(table: Table, rows: TableValuedAlias) -> Insert:
+    """``INSERT INTO table SELECT * FROM rows`` (rows from :func:`unnest`, named as the
+    table's columns), PostgreSQL's insert: add ``on_conflict_…`` and ``returning``."""
+    return pg_insert(table).from_select(list(rows.c.keys()), select(rows))
+
+
+def unnest(**columns: tuple[TypeEngine[Any], Sequence[Any]]) -> TableValuedAlias:
+    """Rows built from parallel arrays, one bound parameter each, as a FROM clause:
+    ``unnest(id=(Uuid(), ids), score=(Float(), scores))``, its columns as ``.c.id`` …
+
+    A bulk write or lookup is then one prepared statement whatever its size (an ``IN``
+    list or a multi-row VALUES would be a new statement for every count).
+    """
+    arrays = [literal(list(values), ARRAY(type_)) for type_, values in columns.values()]
+    names = [column(name, type_) for name, (type_, _) in columns.items()]
+    return func.unnest(*arrays).table_valued(*names).render_derived()
 
 
 AfterCommit = Callable[[], Awaitable[Any]]
@@ -136,14 +177,6 @@ class Database:
             yield session
             if _used(session):
                 await session.commit()
-        except ProblemError as exc:
-            if not exc.keep_changes:
-                await _discard(session)
-                raise
-            await session.commit()
-            await _close(session)
-            await run_after_commit(session)
-            raise
         except BaseException:
             await _discard(session)
             raise

@@ -31,7 +31,7 @@ def resolve_data_dir(
     explicit: Path | str | None = None, env_value: Path | str | None = None
 ) -> Path:
     """The MovieLens folder: ``--data``, else ``$MOVIEREC_DATA``, else ``data/ml-latest-small``,
-    else ``../shared/data/ml-latest-small`` (ARCHITECTURE.md §6). FileNotFoundError if none."""
+    else ``../shared/data/ml-latest-small``. FileNotFoundError if none."""
     candidates = [
         explicit,
         env_value,

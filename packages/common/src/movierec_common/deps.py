@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,4 +25,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # 500 and never a success the database does not hold.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
-__all__ = ["AdminUser", "CurrentUser", "Principal", "SessionDep"]
+
+async def current_service(request: Request) -> Any:
+    """The service object of the app serving the request (built from its spec). Each
+    service names it with its type once: ``CatalogDep = Annotated[CatalogService,
+    Depends(current_service)]``."""
+    return request.app.state.service
+
+
+__all__ = ["AdminUser", "CurrentUser", "Principal", "SessionDep", "current_service"]

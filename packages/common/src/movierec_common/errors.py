@@ -27,9 +27,6 @@ class ProblemError(Exception):
 
     status_code: int = 400
     title: str | None = None
-    #: Commit the request's transaction before answering with this error (e.g. a refresh
-    #: token reuse answers 401 *and* must keep the revocation of the token family).
-    keep_changes: bool = False
 
     def __init__(
         self,
@@ -61,6 +58,13 @@ class UnauthorizedError(ProblemError):
     def __init__(self, detail: str = "Not authenticated", **kwargs: Any) -> None:
         kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kwargs)
+
+
+class AccountDeletedError(UnauthorizedError):
+    """A still-valid token of an account whose deletion this service has applied."""
+
+    def __init__(self) -> None:
+        super().__init__("This account has been deleted.")
 
 
 class ForbiddenError(ProblemError):
@@ -115,6 +119,19 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+def problem_response(exc: ProblemError, request: Request) -> JSONResponse:
+    """The problem+json answer of ``exc``. An endpoint returns it instead of raising when
+    the request's transaction must still commit (raising rolls it back)."""
+    return problem(
+        exc.status_code,
+        exc.detail,
+        title=exc.title,
+        headers=exc.headers,
+        request=request,
+        **exc.extra,
+    )
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
@@ -135,14 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem(
-            exc.status_code,
-            exc.detail,
-            title=exc.title,
-            headers=exc.headers,
-            request=request,
-            **exc.extra,
-        )
+        return problem_response(exc, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -199,4 +209,5 @@ def problem_openapi(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
+    # Replacing app.openapi is FastAPI's documented way to customise the schema.
     app.openapi = openapi  # type: ignore[method-assign]

@@ -60,5 +60,6 @@ def _dedupe(values: list[str]) -> list[str]:
 
 #: A genre in request bodies and queries: any letter case in, the vocabulary's spelling out;
 #: the OpenAPI schema lists the vocabulary as an enum.
+# Literal of the vocabulary tuple, expanded at run time (a static checker wants literals).
 Genre = Annotated[Literal[GENRES], BeforeValidator(_canonical_or_same)]  # type: ignore[valid-type]
 GenreList = Annotated[list[Genre], Field(max_length=len(GENRES)), AfterValidator(_dedupe)]

@@ -45,8 +45,16 @@ def public_jwk(public_key: PublicKeyTypes) -> dict[str, Any]:
     return {**members, "kid": _b64(thumbprint), "alg": alg, "use": "sig"}
 
 
-def load_private_key(path: Path) -> PrivateKeyTypes:
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+#: The private keys that sign access tokens.
+SigningKey = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
+
+
+def load_private_key(path: Path) -> SigningKey:
+    """The signing key in a PEM file (Ed25519 or RSA; anything else is refused)."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey):
+        raise TypeError(f"{path}: not an Ed25519 or RSA private key ({type(key).__name__})")
+    return key
 
 
 def signing_algorithm(private_key: PrivateKeyTypes) -> str:

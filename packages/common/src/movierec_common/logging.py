@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -58,7 +59,9 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         _configured = True
 
 
-def _add_request_id(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     request_id = REQUEST_ID.get()
     if request_id is not None:
         event.setdefault("request_id", request_id)

@@ -24,16 +24,16 @@ import aio_pika
 import asyncpg
 import orjson
 from celery import Celery
-from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import insert, select, text
+from prometheus_client import Counter, Histogram
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import connect, declare_events_exchange
 from movierec_common.events import Event, make_event
 from movierec_common.events.contracts import Payload
-from movierec_common.kernel_tables import aggregate_version_seq, outbox_table
 from movierec_common.logging import REQUEST_ID, get_logger
 from movierec_common.settings import to_plain_url
+from movierec_common.tables import aggregate_version_seq, outbox_table
 
 log = get_logger(__name__)
 
@@ -46,7 +46,6 @@ RELAY_LAG = Histogram(
     "Time from recording a message to its confirmed publication",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
-RELAY_BACKLOG = Gauge("movierec_outbox_backlog", "Outbox rows not yet published")
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def task_message(
     """A Celery task message (protocol 2), published by the relay to the task's queue."""
     task_id = str(uuid.uuid4())
     target = queue or app.conf.task_default_queue
-    msg = app.amqp.as_task_v2(task_id, name, list(args), kwargs or {}, countdown=countdown)
+    msg = app.amqp.as_task_v2(task_id, name, tuple(args), kwargs or {}, countdown=countdown)
     body = orjson.dumps(list(msg.body))
     headers = {k: v for k, v in msg.headers.items() if v is not None}
     return OutboxMessage(
@@ -194,7 +193,9 @@ class EventEmitter:
 
 
 async def outbox_backlog(session: AsyncSession) -> int:
-    return int((await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one())
+    """Messages recorded and not yet published."""
+    count = select(func.count()).select_from(outbox_table)
+    return int((await session.execute(count)).scalar_one())
 
 
 _CLAIM_SQL = """

@@ -1,4 +1,4 @@
-"""Configuration shared by every service (ARCHITECTURE.md §1).
+"""Configuration shared by every service (docs/architecture.md, "Configuration").
 
 Shared names use the ``MOVIEREC_`` prefix; service-specific settings subclass
 :class:`ServiceSettings` with the ``MOVIEREC_<SVC>_`` prefix.
@@ -12,15 +12,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-SERVICES: tuple[str, ...] = ("auth", "movies", "history", "ratings", "recs")
-DEFAULT_PORTS: dict[str, int] = {
-    "auth": 8001,
-    "movies": 8002,
-    "history": 8003,
-    "ratings": 8004,
-    "recs": 8005,
-}
 
 
 class CommonSettings(BaseSettings):
@@ -83,6 +74,13 @@ class ServiceSettings(CommonSettings):
     database_url: str | None = None
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    #: Redis lifetime of a cached value; services whose reads are cached set their default.
+    cache_ttl_seconds: float = Field(default=300.0, ge=1)
+    #: In-process copies of cached values (0: none); other processes' invalidations reach
+    #: them over Redis pub/sub.
+    local_cache_ttl_seconds: float = Field(default=0.0, ge=0)
+    #: How often beat logs the outbox backlog and the dead letters.
+    report_interval_seconds: float = Field(default=60.0, ge=5)
 
     @model_validator(mode="after")
     def _database_password_from_file(self) -> ServiceSettings:

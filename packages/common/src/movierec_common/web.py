@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import redis.asyncio as redis
@@ -23,11 +23,14 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from movierec_common.cache import create_redis
+from movierec_common.cache import Cache
 from movierec_common.db import Database
 from movierec_common.errors import install_error_handlers, problem, problem_openapi
 from movierec_common.logging import REQUEST_ID, configure_logging, get_logger
 from movierec_common.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from movierec_common.service import Runtime
 
 log = get_logger("movierec.access")
 
@@ -189,20 +192,19 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     database: Database | None = None,
     redis_client: redis.Redis | None = None,
+    caches: Sequence[Cache] = (),
     lifespan: Lifespan | None = None,
     description: str = "",
-    access_log: bool = True,
 ) -> FastAPI:
-    """Build a service's FastAPI app with the kernel's cross-cutting behaviour."""
+    """Build a FastAPI app with the kernel's cross-cutting behaviour. The app's lifespan
+    closes ``database`` and ``redis_client``, and keeps the local layers of ``caches`` in
+    step with other processes' invalidations."""
     configure_logging(settings.log_level, json=settings.log_json)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Caches with an in-process layer hear about other processes' invalidations.
         stop = asyncio.Event()
-        listeners = [
-            asyncio.create_task(cache.listen(stop)) for cache in app.state.caches if cache.local_ttl
-        ]
+        listeners = [asyncio.create_task(cache.listen(stop)) for cache in caches if cache.local_ttl]
         try:
             if lifespan is not None:
                 async with lifespan(app):
@@ -228,9 +230,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
-    app.state.redis = redis_client
-    #: Caches whose local layers must hear invalidations (services append theirs).
-    app.state.caches = []
     install_error_handlers(app)
     problem_openapi(app)
 
@@ -275,35 +274,41 @@ def create_app(
         KernelMiddleware,
         service=settings.service,
         max_body_bytes=settings.max_body_bytes,
-        access_log=access_log,
+        access_log=settings.access_log,
     )
     return app
 
 
-def create_service_app(
-    settings: ServiceSettings,
-    *,
-    title: str,
-    version: str,
-    prefix: str,
-    routers: Sequence[APIRouter] = (),
-    lifespan: Lifespan | None = None,
-    description: str = "",
-) -> FastAPI:
-    """``create_app`` with the service's own database and Redis client from ``settings``."""
-    database = Database.for_service(settings)
-    return create_app(
-        settings=settings,
-        title=title,
-        version=version,
-        prefix=prefix,
-        routers=routers,
-        database=database,
-        redis_client=create_redis(settings.redis_url),
+def create_service_app(runtime: Runtime[Any, Any]) -> FastAPI:
+    """A service's app from its spec: its database, Redis and cache, its routers, the
+    service object (``app.state.service``, see ``current_service``) and its lifespan."""
+    spec = runtime.spec
+    service = runtime.service
+    service_lifespan = spec.lifespan
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if service_lifespan is None:
+            yield
+            return
+        async with service_lifespan(service):
+            yield
+
+    app = create_app(
+        settings=runtime.settings,
+        title=spec.title,
+        version=spec.version,
+        prefix=spec.prefix,
+        routers=spec.routers,
+        database=runtime.database,
+        redis_client=runtime.redis,
+        caches=[runtime.cache],
         lifespan=lifespan,
-        description=description,
-        access_log=settings.access_log,
+        description=spec.description,
     )
+    app.state.runtime = runtime
+    app.state.service = service
+    return app
 
 
 async def _redis_ok(client: redis.Redis) -> bool:

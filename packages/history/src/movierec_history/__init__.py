@@ -1,5 +1,1 @@
-"""movierec-history."""
-
-from importlib.metadata import version
-
-__version__ = version("movierec-history")
+"""movierec-history: what each user watched, and when."""

@@ -1,5 +1,1 @@
-"""movierec-movies."""
-
-from importlib.metadata import version
-
-__version__ = version("movierec-movies")
+"""movierec-movies: the catalog."""

@@ -1,36 +1,22 @@
-"""`movierec-movies`: serve | worker | beat | relay | consume | migrate | import."""
+"""`movierec-movies import`: the catalog from MovieLens files (+ IMDb top-1000)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
 
-from movierec_common.cache import create_redis
-from movierec_common.cli import service_cli
 from movierec_common.demo import default_imdb_file, resolve_data_dir
-from movierec_common.migrations import locate_migrations
-from movierec_movies import __version__
-from movierec_movies.catalog.imports import import_catalog
-from movierec_movies.config import get_settings
-from movierec_movies.runtime import catalog_for, consumer_for, database_for
-from movierec_movies.worker import celery_app
-
-cli = service_cli(
-    service="movies",
-    version=__version__,
-    settings_factory=get_settings,
-    app_factory="movierec_movies.app:create_app",
-    celery_app=celery_app,
-    migrations_dir=locate_migrations(__file__),
-    consumer_factory=consumer_for,
-)
+from movierec_common.service import ServiceSpec, pass_spec
+from movierec_movies.catalog.service import CatalogService
+from movierec_movies.config import Settings
 
 
-@cli.command("import", help="Import MovieLens movies (+ links, tags, IMDb top-1000 enrichment).")
+@click.command("import", help="Import MovieLens movies (+ links, tags, IMDb top-1000 enrichment).")
 @click.option(
     "--data",
     "data_dir",
@@ -46,8 +32,10 @@ cli = service_cli(
     default=None,
     help="IMDb top-1000 CSV (default: <data>/../imdb-top-1000/imdb_top_1000.csv).",
 )
-def import_command(data_dir: Path | None, imdb_file: Path | None) -> None:
-    settings = get_settings()
+@pass_spec
+def import_command(
+    spec: ServiceSpec[Settings, CatalogService], data_dir: Path | None, imdb_file: Path | None
+) -> None:
     try:
         folder = resolve_data_dir(data_dir, os.environ.get("MOVIEREC_DATA"))
     except FileNotFoundError as exc:
@@ -56,9 +44,7 @@ def import_command(data_dir: Path | None, imdb_file: Path | None) -> None:
         raise click.ClickException(f"{imdb_file} not found")
     imdb = imdb_file or default_imdb_file(folder)
 
-    async def run() -> dict:
-        redis_client = create_redis(settings.redis_url)
-        database = database_for(settings)
+    async def run() -> dict[str, Any]:
         bar = tqdm(desc="movies", unit="movie", total=0)
 
         async def progress(stage: str, done: int, total: int) -> None:
@@ -67,17 +53,12 @@ def import_command(data_dir: Path | None, imdb_file: Path | None) -> None:
             bar.refresh()
 
         try:
-            return await import_catalog(
-                database,
-                catalog_for(settings, redis_client),
-                data_dir=folder,
-                imdb_file=imdb,
-                progress=progress,
-            )
+            async with spec.runtime() as runtime:
+                return await runtime.service.import_catalog(
+                    data_dir=folder, imdb_file=imdb, progress=progress
+                )
         finally:
             bar.close()
-            await database.dispose()
-            await redis_client.aclose()
 
     try:
         report = asyncio.run(run())
@@ -91,7 +72,3 @@ def import_command(data_dir: Path | None, imdb_file: Path | None) -> None:
         f"IMDb: {report['enriched']} of {report['imdb_rows']} matched"
         + ("" if imdb else " (no IMDb file)")
     )
-
-
-def main() -> None:
-    cli()

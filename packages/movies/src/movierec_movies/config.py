@@ -14,14 +14,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MOVIEREC_MOVIES_", extra="ignore")
 
     service: str = "movies"
-    cache_ttl_seconds: float = Field(default=300.0, ge=1)
     #: In-process copies of hot reads; other replicas' writes reach them via Redis pub/sub.
     local_cache_ttl_seconds: float = Field(default=5.0, ge=0)
     #: Half-life of a watch's weight in the popularity score.
     popularity_half_life_days: float = Field(default=180.0, gt=0)
     #: Folders the admin import endpoint may read from (besides the resolved data folder).
     import_roots: list[Path] = Field(default_factory=list)
-
-
-def get_settings() -> Settings:
-    return Settings()

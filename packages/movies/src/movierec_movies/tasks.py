@@ -1,75 +1,38 @@
-"""Celery tasks of the movies service."""
+"""Celery tasks of the movies service: the background catalog import."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from pathlib import Path
+from typing import Any
 
-from movierec_common.cache import create_redis
-from movierec_common.db import oneoff_transaction
+from celery import Celery
+
 from movierec_common.logging import get_logger
-from movierec_movies.catalog import imports
-from movierec_movies.config import get_settings
-from movierec_movies.runtime import catalog_for, database_for
-from movierec_movies.worker import celery_app
+from movierec_common.service import ServiceSpec
+from movierec_movies.catalog.service import IMPORT_TASK, CatalogService
+from movierec_movies.config import Settings
 
 log = get_logger(__name__)
 
 
-async def _import(job_id: uuid.UUID, data_dir: Path, imdb_file: Path | None) -> None:
-    settings = get_settings()
-    url = settings.resolved_database_url
-    redis_client = create_redis(settings.redis_url)
-    database = database_for(settings)
-
-    async def progress(stage: str, done: int, total: int) -> None:
-        async with oneoff_transaction(url) as session:
-            await imports.update_job(
-                session, job_id, status="running", stage=stage, done=done, total=total
+def register_import_task(
+    celery: Celery, spec: ServiceSpec[Settings, CatalogService], settings: Settings
+) -> None:
+    async def run(job_id: uuid.UUID, data_dir: Path, imdb_file: Path | None) -> dict[str, Any]:
+        async with spec.runtime(settings) as runtime:
+            return await runtime.service.run_import_job(
+                job_id=job_id, data_dir=data_dir, imdb_file=imdb_file
             )
 
-    try:
-        await progress("reading", 0, 0)
-        report = await imports.import_catalog(
-            database,
-            catalog_for(settings, redis_client),
-            data_dir=data_dir,
-            imdb_file=imdb_file,
-            progress=progress,
+    @celery.task(name=spec.task_name(IMPORT_TASK), shared=False)
+    def import_catalog(job_id: str, data_dir: str, imdb_file: str | None) -> None:
+        report = asyncio.run(
+            run(uuid.UUID(job_id), Path(data_dir), Path(imdb_file) if imdb_file else None)
         )
-        async with oneoff_transaction(url) as session:
-            await imports.update_job(
-                session,
-                job_id,
-                status="succeeded",
-                stage="done",
-                done=report["events"],
-                total=report["events"],
-                report=report,
-                finished=True,
-            )
         log.info(
             "catalog_imported",
-            job_id=str(job_id),
+            job_id=job_id,
             **{k: report[k] for k in ("created", "updated", "unchanged", "enriched", "skipped")},
         )
-    except Exception as exc:
-        async with oneoff_transaction(url) as session:
-            await imports.update_job(
-                session,
-                job_id,
-                status="failed",
-                stage="failed",
-                report={"error": str(exc)[:2000]},
-                finished=True,
-            )
-        raise
-    finally:
-        await database.dispose()
-        await redis_client.aclose()
-
-
-@celery_app.task(name="movierec_movies.import_catalog")
-def import_catalog(job_id: str, data_dir: str, imdb_file: str | None) -> None:
-    asyncio.run(_import(uuid.UUID(job_id), Path(data_dir), Path(imdb_file) if imdb_file else None))

@@ -1,5 +1,1 @@
-"""movierec-ratings."""
-
-from importlib.metadata import version
-
-__version__ = version("movierec-ratings")
+"""movierec-ratings: each user's scores and every movie's community summary."""

@@ -12,10 +12,4 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MOVIEREC_RATINGS_", extra="ignore")
 
     service: str = "ratings"
-    cache_ttl_seconds: float = Field(default=300.0, ge=1)
     local_cache_ttl_seconds: float = Field(default=2.0, ge=0)
-    report_interval_seconds: float = Field(default=60.0, ge=5)
-
-
-def get_settings() -> Settings:
-    return Settings()

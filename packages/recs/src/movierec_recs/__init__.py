@@ -1,5 +1,1 @@
-"""movierec-recs."""
-
-from importlib.metadata import version
-
-__version__ = version("movierec-recs")
+"""movierec-recs: the recommendation model library (offline) and service (online)."""

@@ -1,11 +1,11 @@
-"""`movierec-recs`: serve | worker | beat | relay | consume | migrate | evaluate |
-recommend-batch | train."""
+"""The recs service's own commands: evaluate, recommend-batch, train."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,27 +14,25 @@ import numpy as np
 from scipy import sparse
 from tqdm import tqdm
 
-from movierec_common.cli import service_cli
-from movierec_common.migrations import locate_migrations
-from movierec_recs import __version__, training
-from movierec_recs.config import get_settings
+from movierec_common.service import ServiceSpec, pass_spec
+from movierec_recs import training
+from movierec_recs.config import Settings
 from movierec_recs.models.bundle import STRATEGIES, ModelBundle, recommend, save
 from movierec_recs.models.data import load_movielens
 from movierec_recs.models.evaluate import evaluate
-from movierec_recs.runtime import consumer_for
-from movierec_recs.worker import celery_app
-
-cli = service_cli(
-    service="recs",
-    version=__version__,
-    settings_factory=get_settings,
-    app_factory="movierec_recs.app:create_app",
-    celery_app=celery_app,
-    migrations_dir=locate_migrations(__file__),
-    consumer_factory=consumer_for,
-)
+from movierec_recs.serving.recommender import Recommender
 
 DataDir = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def _progress(bar: tqdm) -> Callable[[str], None]:
+    """Shows each step's name on the bar and counts it."""
+
+    def step(name: str) -> None:
+        bar.set_postfix_str(name)
+        bar.update()
+
+    return step
 
 
 def _require(folder: Path, *names: str) -> None:
@@ -43,7 +41,7 @@ def _require(folder: Path, *names: str) -> None:
             raise click.ClickException(f"{folder / name} not found")
 
 
-@cli.command("evaluate", help="Offline metrics of every strategy and two baselines.")
+@click.command("evaluate", help="Offline metrics of every strategy and two baselines.")
 @click.option("--data", "data_dir", type=DataDir, required=True)
 @click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
@@ -65,7 +63,7 @@ def evaluate_command(
         k=k,
         seed=seed,
         strategies=strategies or STRATEGIES,
-        progress=lambda step: (bar.set_postfix_str(step), bar.update()),
+        progress=_progress(bar),
     )
     bar.close()
     click.echo(f"tuning: {json.dumps(tuning)}", err=True)
@@ -78,7 +76,9 @@ def evaluate_command(
         click.echo(f"{name:<24}" + "".join(f"{metrics[c]:>13.4f}" for c in columns))
 
 
-@cli.command("recommend-batch", help="Top-k per user to a CSV (userId,movieId,rank); no services.")
+@click.command(
+    "recommend-batch", help="Top-k per user to a CSV (userId,movieId,rank); no services."
+)
 @click.option(
     "--ratings",
     "ratings_path",
@@ -136,7 +136,7 @@ def recommend_batch(
     click.echo(f"wrote {out_path}: {len(wanted)} users × {k}")
 
 
-@cli.command(
+@click.command(
     "train",
     help="Fit every strategy and save a versioned model: from the service's database into"
     " it (what the API serves; the default), or with --data from MovieLens files to --out.",
@@ -151,15 +151,18 @@ def recommend_batch(
     help="Where --data training writes its artifact.",
 )
 @click.option("--seed", type=int, default=42, show_default=True)
-def train(data_dir: Path | None, out_dir: Path, seed: int) -> None:
+@pass_spec
+def train(
+    spec: ServiceSpec[Settings, Recommender], data_dir: Path | None, out_dir: Path, seed: int
+) -> None:
     if data_dir is None:
         with tqdm(desc="train", unit="step") as bar:
             try:
                 version = asyncio.run(
                     training.train(
-                        get_settings(),
+                        spec.load_settings(),
                         wait=True,
-                        progress=lambda step: (bar.set_postfix_str(step), bar.update()),
+                        progress=_progress(bar),
                     )
                 )
             except training.NothingToTrainError as exc:
@@ -175,7 +178,7 @@ def train(data_dir: Path | None, out_dir: Path, seed: int) -> None:
             dataset,
             dataset.interactions,
             seed=seed,
-            progress=lambda step: (bar.set_postfix_str(step), bar.update()),
+            progress=_progress(bar),
         )
     trained_at = datetime.now(UTC)
     version = training.new_version(trained_at)
@@ -186,7 +189,3 @@ def train(data_dir: Path | None, out_dir: Path, seed: int) -> None:
         meta={"version": version, "trained_at": trained_at.isoformat(), "algorithm": "hybrid"},
     )
     click.echo(f"saved {path} ({bundle.fit_seconds:.1f} s to fit)")
-
-
-def main() -> None:
-    cli()

@@ -32,8 +32,3 @@ class Settings(ServiceSettings):
     keep_models: int = Field(default=3, ge=1)
     #: The score a watched but unrated movie counts with.
     implicit_score: float = Field(default=3.5, ge=0.5, le=5.0)
-    report_interval_seconds: float = Field(default=60.0, ge=5)
-
-
-def get_settings() -> Settings:
-    return Settings()

@@ -1,7 +1,7 @@
 """Training from the read models: fit the library's bundle, store it as a new model version.
 
 Runs in the Celery worker (``movierec_recs.train``, on the beat schedule and after
-``train_after_events`` new interactions) and from ``movierec-recs train --from-db``. One
+``train_after_events`` new interactions) and from ``movierec-recs train``. One
 training at a time (a PostgreSQL advisory lock); a failed training stores nothing, so the
 previous model keeps serving.
 """
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import oneoff_transaction
@@ -24,6 +24,7 @@ from movierec_recs.models.bundle import ModelBundle, evaluate_scorer, to_bytes
 from movierec_recs.models.data import Dataset, Interactions
 from movierec_recs.models.evaluation import holdout_split
 from movierec_recs.readmodel import repository
+from movierec_recs.readmodel.repository import Movie, StoredModel
 
 log = get_logger(__name__)
 
@@ -36,32 +37,32 @@ class NothingToTrainError(RuntimeError):
     pass
 
 
-def catalog_dataset(movies: list[dict[str, Any]]) -> Dataset:
-    """A Dataset of the catalog rows (movie_id, title, year, genres, tags, people,
-    description), no users."""
-    movies = sorted(movies, key=lambda m: m["movie_id"])
-    item_ids = np.asarray([m["movie_id"] for m in movies], np.int64)
+def catalog_dataset(movies: list[Movie]) -> Dataset:
+    """A Dataset of the catalog (titles, years, genres, tags, people, descriptions), no
+    users."""
+    movies = sorted(movies, key=lambda m: m.movie_id)
+    item_ids = np.asarray([m.movie_id for m in movies], np.int64)
     return Dataset(
         item_ids=item_ids,
-        titles=[m["title"] for m in movies],
-        years=np.asarray([m["year"] or 0 for m in movies], np.int16),
-        genres=[list(m["genres"]) for m in movies],
-        tags=[[t.lower() for t in m["tags"]] for m in movies],
+        titles=[m.title for m in movies],
+        years=np.asarray([m.year or 0 for m in movies], np.int16),
+        genres=[list(m.genres) for m in movies],
+        tags=[[t.lower() for t in m.tags] for m in movies],
         user_ids=np.zeros(0, dtype=str),
         interactions=Interactions.empty(),
         item_index={int(m): i for i, m in enumerate(item_ids)},
         people=[
-            [f"director:{d}" for d in m["directors"]] + [f"actor:{a}" for a in m["actors"]]
+            [f"director:{d}" for d in m.directors] + [f"actor:{a}" for a in m.actors]
             for m in movies
         ],
-        descriptions=[m.get("description") or "" for m in movies],
+        descriptions=[m.description or "" for m in movies],
     )
 
 
 async def load_dataset(session: AsyncSession, implicit_score: float) -> Dataset:
     """The live catalog and every interaction with it (a watch alone counts as
     ``implicit_score``)."""
-    movies = [m for m in await repository.movies_since(session, 0) if not m["deleted"]]
+    movies = [m for m in await repository.movies_since(session, 0) if not m.deleted]
     dataset = catalog_dataset(movies)
     user_index: dict[str, int] = {}
     users, items, scores, times = [], [], [], []
@@ -114,8 +115,8 @@ async def train(
     note = progress or (lambda step: log.info("training_step", step=step))
     started = time.perf_counter()
     async with oneoff_transaction(settings.resolved_database_url) as session:
-        lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-        locked = await session.execute(text(f"SELECT {lock}(:k)"), {"k": TRAINING_LOCK})
+        lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+        locked = await session.execute(select(lock(TRAINING_LOCK)))
         if not wait and not locked.scalar_one():
             log.info("training_skipped", reason="another training is running")
             return None
@@ -137,7 +138,7 @@ async def train(
         bundle, metrics = fit_and_measure(dataset, evaluate=settings.train_evaluate, progress=note)
         trained_at = datetime.now(UTC)
         version = new_version(trained_at)
-        manifest = {
+        manifest: dict[str, Any] = {
             "version": version,
             "trained_at": trained_at.isoformat(),
             "algorithm": ALGORITHM,
@@ -157,14 +158,13 @@ async def train(
             },
         )
         note("saving")
-        await repository.save_model(
-            session,
+        stored = StoredModel(
             version=version,
             trained_at=trained_at,
             algorithm=ALGORITHM,
             manifest=manifest,
             artifact=artifact,
-            keep=settings.keep_models,
         )
+        await repository.save_model(session, stored, keep=settings.keep_models)
     log.info("model_trained", version=version, **manifest["sizes"], metrics=metrics)
     return version

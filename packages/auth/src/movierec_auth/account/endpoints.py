@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
+from movierec_auth.account.exceptions import RefreshTokenReusedError
+from movierec_auth.account.repository import User
 from movierec_auth.account.schemas import (
     RefreshRequest,
     RegisterRequest,
@@ -16,21 +19,16 @@ from movierec_auth.account.schemas import (
     UserOut,
 )
 from movierec_auth.account.service import AccountService
-from movierec_common.deps import CurrentUser, SessionDep
+from movierec_common.deps import CurrentUser, SessionDep, current_service
+from movierec_common.errors import problem_response
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+AccountsDep = Annotated[AccountService, Depends(current_service)]
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
-async def get_service(request: Request) -> AccountService:
-    return request.app.state.account_service
-
-
-ServiceDep = Annotated[AccountService, Depends(get_service)]
-
-
-def _out(user) -> UserOut:
+def _out(user: User) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
@@ -40,8 +38,8 @@ def _out(user) -> UserOut:
     summary="Create an account",
     responses={409: {"description": "Email already registered", **PROBLEM}},
 )
-async def register(body: RegisterRequest, session: SessionDep, service: ServiceDep) -> UserOut:
-    return _out(await service.register(session, body))
+async def register(body: RegisterRequest, session: SessionDep, accounts: AccountsDep) -> UserOut:
+    return _out(await accounts.register(session, data=body))
 
 
 @router.post(
@@ -54,18 +52,27 @@ async def register(body: RegisterRequest, session: SessionDep, service: ServiceD
     },
 )
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, service: ServiceDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    accounts: AccountsDep,
 ) -> TokenPair:
-    return await service.login(session, form.username, form.password)
+    return await accounts.login(session, email=form.username, password=form.password)
 
 
 @router.post(
     "/refresh",
+    response_model=TokenPair,
     summary="Exchange a refresh token for a new token pair (rotation)",
     responses={401: {"description": "Invalid, expired or reused refresh token", **PROBLEM}},
 )
-async def refresh(body: RefreshRequest, session: SessionDep, service: ServiceDep) -> TokenPair:
-    return await service.refresh(session, body.refresh_token)
+async def refresh(
+    body: RefreshRequest, session: SessionDep, accounts: AccountsDep, request: Request
+) -> TokenPair | JSONResponse:
+    try:
+        return await accounts.refresh(session, token=body.refresh_token)
+    except RefreshTokenReusedError as exc:
+        # Answered, not raised: the revocation of the token family must commit.
+        return problem_response(exc, request)
 
 
 @router.post(
@@ -73,16 +80,16 @@ async def refresh(body: RefreshRequest, session: SessionDep, service: ServiceDep
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke a refresh token and its session",
 )
-async def logout(body: RefreshRequest, session: SessionDep, service: ServiceDep) -> Response:
-    await service.logout(session, body.refresh_token)
+async def logout(body: RefreshRequest, session: SessionDep, accounts: AccountsDep) -> Response:
+    await accounts.logout(session, token=body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(
     "/me", summary="The current user", responses={401: {"description": "Not logged in", **PROBLEM}}
 )
-async def me(user: CurrentUser, session: SessionDep, service: ServiceDep) -> UserOut:
-    return _out(await service.me(session, user))
+async def me(user: CurrentUser, session: SessionDep, accounts: AccountsDep) -> UserOut:
+    return _out(await accounts.me(session, principal=user))
 
 
 @router.patch(
@@ -91,9 +98,9 @@ async def me(user: CurrentUser, session: SessionDep, service: ServiceDep) -> Use
     responses={401: {"description": "Not logged in", **PROBLEM}},
 )
 async def update_me(
-    body: UpdateMeRequest, user: CurrentUser, session: SessionDep, service: ServiceDep
+    body: UpdateMeRequest, user: CurrentUser, session: SessionDep, accounts: AccountsDep
 ) -> UserOut:
-    return _out(await service.update_me(session, user, body))
+    return _out(await accounts.update_me(session, principal=user, data=body))
 
 
 @router.delete(
@@ -102,8 +109,8 @@ async def update_me(
     summary="Delete the account; every service forgets the user",
     responses={401: {"description": "Not logged in", **PROBLEM}},
 )
-async def delete_me(user: CurrentUser, session: SessionDep, service: ServiceDep) -> Response:
-    await service.delete_me(session, user)
+async def delete_me(user: CurrentUser, session: SessionDep, accounts: AccountsDep) -> Response:
+    await accounts.delete_me(session, principal=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

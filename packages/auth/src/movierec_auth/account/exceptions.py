@@ -24,10 +24,15 @@ class TooManyAttemptsError(ProblemError):
 
 
 class InvalidRefreshTokenError(UnauthorizedError):
-    def __init__(self, detail: str = "Invalid or expired refresh token.", *, keep: bool = False):
+    def __init__(self, detail: str = "Invalid or expired refresh token.") -> None:
         super().__init__(detail)
-        # A reused token revokes its family: that revocation must be committed.
-        self.keep_changes = keep
+
+
+class RefreshTokenReusedError(InvalidRefreshTokenError):
+    """A spent token came back: its whole family was revoked (a change that must commit)."""
+
+    def __init__(self) -> None:
+        super().__init__("Refresh token already used; this session has been revoked.")
 
 
 class AccountGoneError(UnauthorizedError):

@@ -3,55 +3,126 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_auth.models import RefreshToken, User
+from movierec_auth.tables import refresh_token, user_account
+from movierec_common.db import AnyRow
+
+
+@dataclass(frozen=True)
+class User:
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    favorite_genres: list[str]
+    password_hash: str
+    role: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """One refresh token; a login starts a family, each refresh adds a token to it."""
+
+    id: uuid.UUID
+    token_hash: bytes
+    user_id: uuid.UUID
+    family_id: uuid.UUID
+    created_at: datetime
+    #: Absolute end of the family: refreshing never extends it.
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def _user(row: AnyRow | None) -> User | None:
+    return User(**row._asdict()) if row is not None else None
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> User | None:
-    stmt = select(User).where(User.id == user_id)
+    query = select(user_account).where(user_account.c.id == user_id)
     if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+        query = query.with_for_update()
+    return _user((await session.execute(query)).first())
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
-    stmt = select(User).where(func.lower(User.email) == email.lower())
-    return (await session.execute(stmt)).scalar_one_or_none()
+    query = select(user_account).where(func.lower(user_account.c.email) == email.lower())
+    return _user((await session.execute(query)).first())
+
+
+async def insert_user(session: AsyncSession, user: User) -> None:
+    """Raises IntegrityError when the id or the email (any case) is taken."""
+    await session.execute(insert(user_account).values(**asdict(user)))
+
+
+async def update_user(session: AsyncSession, user_id: uuid.UUID, **values: Any) -> User:
+    changed = await session.execute(
+        update(user_account)
+        .where(user_account.c.id == user_id)
+        .values(**values)
+        .returning(user_account)
+    )
+    user = _user(changed.first())
+    assert user is not None
+    return user
 
 
 async def insert_users_ignoring_existing(
-    session: AsyncSession, rows: list[dict]
+    session: AsyncSession, users: list[User]
 ) -> list[uuid.UUID]:
-    """Insert users; rows whose id or email exists are skipped. Returns the inserted ids."""
-    if not rows:
+    """Insert users; those whose id or email exists are skipped. Returns the inserted ids."""
+    if not users:
         return []
-    stmt = pg_insert(User).values(rows).on_conflict_do_nothing().returning(User.id)
-    return list((await session.execute(stmt)).scalars())
+    query = (
+        pg_insert(user_account)
+        .values([asdict(u) for u in users])
+        .on_conflict_do_nothing()
+        .returning(user_account.c.id)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    await session.execute(delete(User).where(User.id == user_id))
+    await session.execute(delete(user_account).where(user_account.c.id == user_id))
+
+
+async def insert_refresh_token(session: AsyncSession, token: RefreshToken) -> None:
+    await session.execute(insert(refresh_token).values(**asdict(token)))
 
 
 async def get_refresh_token(session: AsyncSession, token_hash: bytes) -> RefreshToken | None:
-    stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    query = select(refresh_token).where(refresh_token.c.token_hash == token_hash).with_for_update()
+    row = (await session.execute(query)).first()
+    return RefreshToken(**row._asdict()) if row is not None else None
+
+
+async def mark_used(session: AsyncSession, token_id: uuid.UUID, at: datetime) -> None:
+    await session.execute(
+        update(refresh_token).where(refresh_token.c.id == token_id).values(used_at=at)
+    )
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetime) -> None:
+    t = refresh_token.c
     await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        update(refresh_token)
+        .where(t.family_id == family_id, t.revoked_at.is_(None))
         .values(revoked_at=at)
     )
 
 
 async def purge_refresh_tokens(session: AsyncSession, now: datetime) -> int:
     """Delete tokens past their absolute expiry. Returns how many."""
-    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
-    return result.rowcount or 0
+    deleted = await session.execute(
+        delete(refresh_token).where(refresh_token.c.expires_at < now).returning(refresh_token.c.id)
+    )
+    return len(deleted.all())

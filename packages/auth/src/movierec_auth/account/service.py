@@ -6,23 +6,21 @@ import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as redis
-from celery import Celery
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_auth import __version__
 from movierec_auth.account import repository
 from movierec_auth.account.exceptions import (
     AccountGoneError,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidRefreshTokenError,
+    RefreshTokenReusedError,
     TooManyAttemptsError,
 )
+from movierec_auth.account.repository import RefreshToken, User
 from movierec_auth.account.schemas import RegisterRequest, TokenPair, UpdateMeRequest
 from movierec_auth.config import Settings
-from movierec_auth.models import RefreshToken, User
 from movierec_auth.security import (
     PasswordHasher,
     TokenSigner,
@@ -31,15 +29,17 @@ from movierec_auth.security import (
 )
 from movierec_common.auth import Principal
 from movierec_common.cache import CounterUnavailableError, FailClosedCounter
-from movierec_common.celery_app import create_celery, task_queue_name
+from movierec_common.demo import demo_email, demo_user_id
 from movierec_common.errors import ServiceUnavailableError
 from movierec_common.events import UserDeleted, UserRegistered, UserUpdated
 from movierec_common.logging import get_logger
-from movierec_common.outbox import EventEmitter, record, task_message
+from movierec_common.outbox import record
+from movierec_common.service import Runtime
 
 log = get_logger(__name__)
 
-WELCOME_TASK = "movierec_auth.send_welcome_email"
+WELCOME_TASK = "send_welcome_email"
+PURGE_TASK = "purge_expired_refresh_tokens"
 
 
 def _now() -> datetime:
@@ -47,25 +47,25 @@ def _now() -> datetime:
 
 
 class AccountService:
-    def __init__(
-        self, settings: Settings, redis_client: redis.Redis, celery_app: Celery | None = None
-    ) -> None:
+    """Never commits: the caller's transaction does."""
+
+    def __init__(self, runtime: Runtime[Settings, AccountService]) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
         self.settings = settings
+        self.database = runtime.database
         self.hasher = PasswordHasher(settings)
         self.signer = TokenSigner(settings)
-        self.events = EventEmitter(
-            producer=f"auth@{__version__}", exchange=settings.events_exchange
-        )
-        self.celery = celery_app or create_celery(settings)
+        self.events = runtime.events
         self.failures = FailClosedCounter(
-            redis_client,
+            runtime.redis,
             prefix=f"{settings.namespace}:auth:login-failures",
             window_seconds=settings.login_window_seconds,
         )
 
     # -- registration and profile ------------------------------------------------------
 
-    async def register(self, session: AsyncSession, data: RegisterRequest) -> User:
+    async def register(self, session: AsyncSession, *, data: RegisterRequest) -> User:
         email = str(data.email)
         if await repository.get_user_by_email(session, email) is not None:
             raise EmailTakenError
@@ -80,9 +80,8 @@ class AccountService:
             created_at=_now(),
             updated_at=_now(),
         )
-        session.add(user)
         try:
-            await session.flush()
+            await repository.insert_user(session, user)
         except IntegrityError as exc:  # a concurrent registration won the race
             raise EmailTakenError from exc
         await self.events.emit(
@@ -90,33 +89,25 @@ class AccountService:
             "user.registered",
             UserRegistered(user_id=user.id, favorite_genres=user.favorite_genres),
         )
-        await record(
-            session,
-            task_message(
-                self.celery, WELCOME_TASK, args=[str(user.id)], queue=task_queue_name(self.settings)
-            ),
-        )
+        await record(session, self.runtime.task(WELCOME_TASK, str(user.id)))
         log.info("user_registered", user_id=str(user.id))
         return user
 
-    async def me(self, session: AsyncSession, principal: Principal, *, lock: bool = False) -> User:
+    async def me(self, session: AsyncSession, *, principal: Principal, lock: bool = False) -> User:
         user = await repository.get_user(session, principal.user_id, lock=lock)
         if user is None:
             raise AccountGoneError
         return user
 
     async def update_me(
-        self, session: AsyncSession, principal: Principal, data: UpdateMeRequest
+        self, session: AsyncSession, *, principal: Principal, data: UpdateMeRequest
     ) -> User:
-        user = await self.me(session, principal, lock=True)
+        user = await self.me(session, principal=principal, lock=True)
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
         if not changed:
             return user
-        for key, value in changed.items():
-            setattr(user, key, value)
-        user.updated_at = _now()
-        await session.flush()
+        user = await repository.update_user(session, user.id, **changed, updated_at=_now())
         await self.events.emit(
             session,
             "user.updated",
@@ -124,8 +115,8 @@ class AccountService:
         )
         return user
 
-    async def delete_me(self, session: AsyncSession, principal: Principal) -> None:
-        user = await self.me(session, principal, lock=True)
+    async def delete_me(self, session: AsyncSession, *, principal: Principal) -> None:
+        user = await self.me(session, principal=principal, lock=True)
         await repository.delete_user(session, user.id)  # refresh tokens go with it (cascade)
         await self.events.emit(session, "user.deleted", UserDeleted(user_id=user.id))
         log.info("user_deleted", user_id=str(user.id))
@@ -135,7 +126,7 @@ class AccountService:
     def _subject(self, email: str) -> str:
         return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
-    async def login(self, session: AsyncSession, email: str, password: str) -> TokenPair:
+    async def login(self, session: AsyncSession, *, email: str, password: str) -> TokenPair:
         subject = self._subject(email)
         try:
             failures = await self.failures.get(subject)
@@ -163,13 +154,14 @@ class AccountService:
         family_id = uuid.uuid4()
         expires_at = _now() + timedelta(days=self.settings.refresh_token_ttl_days)
         log.info("login_succeeded", user_id=str(user.id))
-        return self._issue(session, user, family_id=family_id, expires_at=expires_at)
+        return await self._issue(session, user, family_id=family_id, expires_at=expires_at)
 
-    def _issue(
+    async def _issue(
         self, session: AsyncSession, user: User, *, family_id: uuid.UUID, expires_at: datetime
     ) -> TokenPair:
         refresh = new_refresh_token()
-        session.add(
+        await repository.insert_refresh_token(
+            session,
             RefreshToken(
                 id=uuid.uuid4(),
                 token_hash=refresh.token_hash,
@@ -177,7 +169,7 @@ class AccountService:
                 family_id=family_id,
                 created_at=_now(),
                 expires_at=expires_at,
-            )
+            ),
         )
         return TokenPair(
             access_token=self.signer.access_token(user.id, user.role),
@@ -185,7 +177,9 @@ class AccountService:
             expires_in=self.settings.access_token_ttl_seconds,
         )
 
-    async def refresh(self, session: AsyncSession, token: str) -> TokenPair:
+    async def refresh(self, session: AsyncSession, *, token: str) -> TokenPair:
+        """A new pair for a valid refresh token. A spent one revokes its family and raises
+        :class:`RefreshTokenReusedError`, whose revocation the caller must still commit."""
         stored = await repository.get_refresh_token(session, hash_refresh_token(token))
         if stored is None:
             raise InvalidRefreshTokenError
@@ -196,18 +190,18 @@ class AccountService:
             log.warning(
                 "refresh_token_reuse", user_id=str(stored.user_id), family_id=str(stored.family_id)
             )
-            raise InvalidRefreshTokenError(
-                "Refresh token already used; this session has been revoked.", keep=True
-            )
+            raise RefreshTokenReusedError
         if stored.expires_at <= now:
             raise InvalidRefreshTokenError
         user = await repository.get_user(session, stored.user_id)
         if user is None:
             raise InvalidRefreshTokenError
-        stored.used_at = now
-        return self._issue(session, user, family_id=stored.family_id, expires_at=stored.expires_at)
+        await repository.mark_used(session, stored.id, now)
+        return await self._issue(
+            session, user, family_id=stored.family_id, expires_at=stored.expires_at
+        )
 
-    async def logout(self, session: AsyncSession, token: str) -> None:
+    async def logout(self, session: AsyncSession, *, token: str) -> None:
         stored = await repository.get_refresh_token(session, hash_refresh_token(token))
         if stored is not None:
             await repository.revoke_family(session, stored.family_id, _now())
@@ -221,10 +215,10 @@ class AccountService:
         existing = await repository.get_user_by_email(session, email)
         password_hash = await self.hasher.hash(password)
         if existing is not None:
-            existing.role = "admin"
-            existing.password_hash = password_hash
-            existing.updated_at = _now()
-            return existing, False
+            promoted = await repository.update_user(
+                session, existing.id, role="admin", password_hash=password_hash, updated_at=_now()
+            )
+            return promoted, False
         user = User(
             id=uuid.uuid4(),
             email=email,
@@ -236,30 +230,32 @@ class AccountService:
             created_at=_now(),
             updated_at=_now(),
         )
-        session.add(user)
-        await session.flush()
+        await repository.insert_user(session, user)
         await self.events.emit(
             session, "user.registered", UserRegistered(user_id=user.id, favorite_genres=[])
         )
         return user, True
 
     async def import_demo_users(
-        self, session: AsyncSession, rows: list[dict], password_hash: str
+        self, session: AsyncSession, *, movielens_ids: list[int], password_hash: str
     ) -> int:
-        """Insert demo users that do not exist yet and emit user.registered for each."""
+        """Insert the demo users that do not exist yet, with user.registered for each."""
         now = _now()
         inserted = await repository.insert_users_ignoring_existing(
             session,
             [
-                {
-                    **row,
-                    "password_hash": password_hash,
-                    "role": "user",
-                    "favorite_genres": [],
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for row in rows
+                User(
+                    id=demo_user_id(uid),
+                    email=demo_email(uid),
+                    first_name="Demo",
+                    last_name=f"User {uid}",
+                    favorite_genres=[],
+                    password_hash=password_hash,
+                    role="user",
+                    created_at=now,
+                    updated_at=now,
+                )
+                for uid in movielens_ids
             ],
         )
         await self.events.emit_many(

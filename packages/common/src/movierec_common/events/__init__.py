@@ -1,4 +1,4 @@
-"""Versioned event contracts (ARCHITECTURE.md §4) and their envelope."""
+"""Versioned event contracts (docs/architecture.md, "Events") and their envelope."""
 
 from movierec_common.events.contracts import (
     CONTRACTS,

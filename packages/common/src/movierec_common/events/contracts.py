@@ -17,6 +17,7 @@ break an existing consumer (a removed, retyped or newly required field) fails
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,10 +103,13 @@ class Contract:
 
     type: str
     version: int
-    payload: type[Payload]
+    payload: builtins.type[Payload]  # (the field `type` above shadows the builtin here)
     family: str
     aggregate_key: Callable[[Any], str]
     producer: str
+    #: The event deletes its aggregate: consumers leave a tombstone of kind ``family``, so
+    #: late events naming the entity (by ``<family>_id``) cannot resurrect it.
+    deletes: bool = False
 
 
 def _user(p: Any) -> str:
@@ -129,9 +133,9 @@ CONTRACTS: dict[str, Contract] = {
     for c in (
         Contract("user.registered", 1, UserRegistered, "user", _user, "auth"),
         Contract("user.updated", 1, UserUpdated, "user", _user, "auth"),
-        Contract("user.deleted", 1, UserDeleted, "user", _user, "auth"),
+        Contract("user.deleted", 1, UserDeleted, "user", _user, "auth", deletes=True),
         Contract("movie.upserted", 1, MovieUpserted, "movie", _movie, "movies"),
-        Contract("movie.deleted", 1, MovieDeleted, "movie", _movie, "movies"),
+        Contract("movie.deleted", 1, MovieDeleted, "movie", _movie, "movies", deletes=True),
         Contract("watch.added", 1, WatchAdded, "watch", _entry, "history"),
         Contract("watch.removed", 1, WatchRemoved, "watch", _entry, "history"),
         Contract("rating.set", 1, RatingSet, "rating", _rating, "ratings"),

@@ -27,13 +27,13 @@ def schema_path(contract: Contract) -> Path:
 
 def generate_schema(contract: Contract) -> dict[str, Any]:
     """The JSON Schema of the whole envelope of ``contract``, payload included."""
-    model = create_model(
-        f"{contract.payload.__name__}Event",
-        __base__=Event,
-        type=(Literal[contract.type], ...),  # type: ignore[valid-type]
-        version=(Literal[contract.version], ...),  # type: ignore[valid-type]
-        payload=(contract.payload, ...),
-    )
+    # The literal types are built at run time from the contract (Literal[...] of a value).
+    fields: dict[str, Any] = {
+        "type": (Literal.__getitem__(contract.type), ...),
+        "version": (Literal.__getitem__(contract.version), ...),
+        "payload": (contract.payload, ...),
+    }
+    model = create_model(f"{contract.payload.__name__}Event", __base__=Event, **fields)
     schema = model.model_json_schema()
     schema["$id"] = f"movierec:events:{contract.type}:v{contract.version}"
     return schema

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from movierec_common.deps import CurrentUser, SessionDep
-from movierec_common.pagination import MAX_LIMIT, Page, PageParams
+from movierec_common.deps import CurrentUser, SessionDep, current_service
+from movierec_common.pagination import Page, PageParamsDep
 from movierec_history.watch.schemas import WatchIn, WatchOut
 from movierec_history.watch.service import HistoryService
 
 router = APIRouter(prefix="/history", tags=["history"])
 
-AUTH = {401: {"description": "Not logged in, or the account was deleted"}}
-
-
-def _service(request: Request) -> HistoryService:
-    return request.app.state.history
+HistoryDep = Annotated[HistoryService, Depends(current_service)]
+AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in, or the account was deleted"}
+}
 
 
 @router.post(
@@ -28,21 +27,16 @@ def _service(request: Request) -> HistoryService:
     responses={**AUTH, 404: {"description": "Unknown movie"}},
 )
 async def add_watch(
-    body: WatchIn, user: CurrentUser, session: SessionDep, request: Request
+    body: WatchIn, user: CurrentUser, session: SessionDep, history: HistoryDep
 ) -> WatchOut:
-    return await _service(request).add(session, user.user_id, body.movie_id, body.watched_at)
+    return await history.add(
+        session, user_id=user.user_id, movie_id=body.movie_id, watched_at=body.watched_at
+    )
 
 
 @router.get("", summary="Your history, newest first", response_model=Page[WatchOut], responses=AUTH)
-async def list_history(
-    user: CurrentUser,
-    request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Response:
-    body = await _service(request).list_mine(
-        request.app.state.db, user.user_id, PageParams(limit=limit, offset=offset)
-    )
+async def list_history(user: CurrentUser, history: HistoryDep, page: PageParamsDep) -> Response:
+    body = await history.list_mine(user_id=user.user_id, page=page)
     return Response(body, media_type="application/json")
 
 
@@ -53,9 +47,9 @@ async def list_history(
     responses={**AUTH, 404: {"description": "No such entry of yours"}},
 )
 async def delete_entry(
-    entry_id: uuid.UUID, user: CurrentUser, session: SessionDep, request: Request
+    entry_id: uuid.UUID, user: CurrentUser, session: SessionDep, history: HistoryDep
 ) -> Response:
-    await _service(request).remove_entry(session, user.user_id, entry_id)
+    await history.remove_entry(session, user_id=user.user_id, entry_id=entry_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -69,7 +63,7 @@ async def delete_movie_entries(
     movie_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
     user: CurrentUser,
     session: SessionDep,
-    request: Request,
+    history: HistoryDep,
 ) -> Response:
-    await _service(request).remove_movie(session, user.user_id, movie_id)
+    await history.remove_movie(session, user_id=user.user_id, movie_id=movie_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,95 +3,103 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, Integer, Uuid, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.db import as_record, insert_rows, unnest
 from movierec_common.pagination import page_total
+from movierec_history.tables import watch_entry
+from movierec_userdata.tables import known_movie
 
 
-async def insert(
-    session: AsyncSession, entry_id: uuid.UUID, user_id: uuid.UUID, movie_id: int, at: datetime
-) -> None:
+@dataclass(frozen=True)
+class Entry:
+    """One watch entry."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    movie_id: int
+    watched_at: datetime
+
+
+@dataclass(frozen=True)
+class ListedEntry:
+    """A watch entry as the user's list shows it (with the movie's title when known)."""
+
+    id: uuid.UUID
+    movie_id: int
+    title: str | None
+    watched_at: datetime
+
+
+async def insert_entry(session: AsyncSession, entry: Entry) -> None:
     await session.execute(
-        text("INSERT INTO watch_entry (id, user_id, movie_id, watched_at) VALUES (:i, :u, :m, :t)"),
-        {"i": entry_id, "u": user_id, "m": movie_id, "t": at},
+        insert(watch_entry).values(
+            id=entry.id, user_id=entry.user_id, movie_id=entry.movie_id, watched_at=entry.watched_at
+        )
     )
 
 
 async def entries_for_update(
     session: AsyncSession,
-    user_id: uuid.UUID,
     *,
+    user_id: uuid.UUID,
     entry_id: uuid.UUID | None = None,
     movie_id: int | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Entry]:
     """The user's entries (one, one movie's, or the first ``limit``), locked."""
-    conds, params = ["user_id = :u"], {"u": user_id}
+    w = watch_entry.c
+    query = select(w.id, w.user_id, w.movie_id, w.watched_at).where(w.user_id == user_id)
     if entry_id is not None:
-        conds.append("id = :i")
-        params["i"] = entry_id
+        query = query.where(w.id == entry_id)
     if movie_id is not None:
-        conds.append("movie_id = :m")
-        params["m"] = movie_id
-    sql = (
-        f"SELECT id, movie_id, watched_at FROM watch_entry WHERE {' AND '.join(conds)} ORDER BY id"  # noqa: S608 - fixed fragments
-    )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    rows = await session.execute(text(sql + " FOR UPDATE"), params)
-    return [dict(r) for r in rows.mappings()]
+        query = query.where(w.movie_id == movie_id)
+    query = query.order_by(w.id).limit(limit).with_for_update()
+    return [as_record(Entry, r) for r in await session.execute(query)]
 
 
-async def delete(session: AsyncSession, entry_ids: list[uuid.UUID]) -> None:
-    await session.execute(text("DELETE FROM watch_entry WHERE id = ANY(:ids)"), {"ids": entry_ids})
+async def delete_entries(session: AsyncSession, entry_ids: list[uuid.UUID]) -> None:
+    ids = unnest(id=(Uuid(), entry_ids))
+    await session.execute(delete(watch_entry).where(watch_entry.c.id.in_(select(ids.c.id))))
 
 
 async def list_for_user(
-    session: AsyncSession, user_id: uuid.UUID, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    rows = [
-        dict(r)
-        for r in (
-            await session.execute(
-                text(
-                    "SELECT w.id, w.movie_id, k.title, w.watched_at, count(*) OVER () AS total"
-                    " FROM watch_entry w LEFT JOIN known_movie k ON k.movie_id = w.movie_id"
-                    " WHERE w.user_id = :u ORDER BY w.watched_at DESC, w.id"
-                    " LIMIT :limit OFFSET :offset"
-                ),
-                {"u": user_id, "limit": limit, "offset": offset},
-            )
-        ).mappings()
-    ]
+    session: AsyncSession, *, user_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[ListedEntry], int]:
+    """A page of the user's entries, newest first, and how many they have in all."""
+    w, k = watch_entry.c, known_movie.c
+    query = (
+        select(w.id, w.movie_id, k.title, w.watched_at, func.count().over().label("total"))
+        .select_from(watch_entry.outerjoin(known_movie, k.movie_id == w.movie_id))
+        .where(w.user_id == user_id)
+        .order_by(w.watched_at.desc(), w.id)
+        .limit(limit)
+        .offset(offset)
+    )
 
     async def count() -> int:
-        sql = text("SELECT count(*) FROM watch_entry WHERE user_id = :u")
-        return int((await session.execute(sql, {"u": user_id})).scalar_one())
+        total = select(func.count()).select_from(watch_entry).where(w.user_id == user_id)
+        return int((await session.execute(total)).scalar_one())
 
-    return await page_total(rows, offset, count)
+    rows, total = await page_total((await session.execute(query)).all(), offset, count)
+    return [as_record(ListedEntry, r) for r in rows], total
 
 
-async def insert_many_ignoring_existing(
-    session: AsyncSession, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    if not rows:
+async def insert_missing(session: AsyncSession, entries: list[Entry]) -> list[Entry]:
+    """Insert the entries whose id is not taken yet; the ones inserted."""
+    if not entries:
         return []
-    result = await session.execute(
-        text(
-            "INSERT INTO watch_entry (id, user_id, movie_id, watched_at)"
-            " SELECT * FROM unnest(CAST(:i AS uuid[]), CAST(:u AS uuid[]), CAST(:m AS int[]),"
-            " CAST(:t AS timestamptz[])) ON CONFLICT DO NOTHING"
-            " RETURNING id, user_id, movie_id, watched_at"
-        ),
-        {
-            "i": [r["id"] for r in rows],
-            "u": [r["user_id"] for r in rows],
-            "m": [r["movie_id"] for r in rows],
-            "t": [r["watched_at"] for r in rows],
-        },
+    rows = unnest(
+        id=(Uuid(), [e.id for e in entries]),
+        user_id=(Uuid(), [e.user_id for e in entries]),
+        movie_id=(Integer(), [e.movie_id for e in entries]),
+        watched_at=(DateTime(timezone=True), [e.watched_at for e in entries]),
     )
-    return [dict(r) for r in result.mappings()]
+    inserted = await session.execute(
+        insert_rows(watch_entry, rows).on_conflict_do_nothing().returning(watch_entry)
+    )
+    return [as_record(Entry, r) for r in inserted]

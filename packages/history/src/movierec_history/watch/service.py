@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.cache import Cache
-from movierec_common.db import Database, after_commit
-from movierec_common.demo import DEMO_NAMESPACE
+from movierec_common.demo import DEMO_NAMESPACE, DemoRating
 from movierec_common.errors import NotFoundError
 from movierec_common.events import WatchAdded, WatchRemoved
-from movierec_common.known_movies import require_known_movie
-from movierec_common.outbox import EventEmitter
-from movierec_common.pagination import Page, PageParams
-from movierec_common.users import lock_active_user, lock_user
-from movierec_history import __version__
-from movierec_history.config import Settings
+from movierec_common.pagination import PageParams
 from movierec_history.watch import repository
+from movierec_history.watch.repository import Entry
 from movierec_history.watch.schemas import WatchOut
+from movierec_userdata.known_movies import require_known_movie
+from movierec_userdata.service import UserDataService
+from movierec_userdata.users import lock_active_user
 
 
 class EntryNotFoundError(NotFoundError):
@@ -35,122 +31,100 @@ def demo_entry_id(movielens_user_id: int, movie_id: int, stamp: datetime) -> uui
     )
 
 
-class HistoryService:
-    def __init__(self, settings: Settings, cache: Cache) -> None:
-        self.settings = settings
-        self.cache = cache
-        self.events = EventEmitter(
-            producer=f"history@{__version__}", exchange=settings.events_exchange
-        )
+def _added(entry: Entry) -> tuple[str, WatchAdded]:
+    return "watch.added", WatchAdded(
+        entry_id=entry.id,
+        user_id=entry.user_id,
+        movie_id=entry.movie_id,
+        watched_at=entry.watched_at,
+    )
 
-    def _generation_key(self, user_id: uuid.UUID) -> str:
-        return self.cache.key("user", user_id, "generation")
 
-    def _invalidate(self, session: AsyncSession, user_ids: set[uuid.UUID]) -> None:
-        async def invalidate() -> None:
-            for user_id in user_ids:
-                await self.cache.incr(self._generation_key(user_id))
+def _removed(entry: Entry) -> tuple[str, WatchRemoved]:
+    return "watch.removed", WatchRemoved(
+        entry_id=entry.id,
+        user_id=entry.user_id,
+        movie_id=entry.movie_id,
+        watched_at=entry.watched_at,
+    )
 
-        after_commit(session, invalidate)
 
+class HistoryService(UserDataService):
     async def add(
-        self, session: AsyncSession, user_id: uuid.UUID, movie_id: int, watched_at: datetime | None
+        self,
+        session: AsyncSession,
+        *,
+        user_id: uuid.UUID,
+        movie_id: int,
+        watched_at: datetime | None,
     ) -> WatchOut:
         await lock_active_user(session, user_id)
         await require_known_movie(session, movie_id)
-        entry_id, at = uuid.uuid4(), watched_at or datetime.now(UTC)
-        await repository.insert(session, entry_id, user_id, movie_id, at)
-        await self.events.emit(
-            session,
-            "watch.added",
-            WatchAdded(entry_id=entry_id, user_id=user_id, movie_id=movie_id, watched_at=at),
+        entry = Entry(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            movie_id=movie_id,
+            watched_at=watched_at or datetime.now(UTC),
         )
-        self._invalidate(session, {user_id})
-        return WatchOut(id=entry_id, movie_id=movie_id, title=None, watched_at=at)
+        await repository.insert_entry(session, entry)
+        await self.events.emit(session, *_added(entry))
+        self.touched(session, {user_id})
+        return WatchOut(id=entry.id, movie_id=movie_id, title=None, watched_at=entry.watched_at)
 
-    async def _remove(
-        self, session: AsyncSession, user_id: uuid.UUID, entries: list[dict[str, Any]]
-    ) -> None:
+    async def _remove(self, session: AsyncSession, entries: list[Entry]) -> None:
         if not entries:
             return
-        await repository.delete(session, [e["id"] for e in entries])
-        await self.events.emit_many(
-            session,
-            [
-                (
-                    "watch.removed",
-                    WatchRemoved(
-                        entry_id=e["id"],
-                        user_id=user_id,
-                        movie_id=e["movie_id"],
-                        watched_at=e["watched_at"],
-                    ),
-                )
-                for e in entries
-            ],
-        )
-        self._invalidate(session, {user_id})
+        await repository.delete_entries(session, [e.id for e in entries])
+        await self.events.emit_many(session, [_removed(e) for e in entries])
+        self.touched(session, {e.user_id for e in entries})
 
     async def remove_entry(
-        self, session: AsyncSession, user_id: uuid.UUID, entry_id: uuid.UUID
+        self, session: AsyncSession, *, user_id: uuid.UUID, entry_id: uuid.UUID
     ) -> None:
         await lock_active_user(session, user_id)
-        entries = await repository.entries_for_update(session, user_id, entry_id=entry_id)
+        entries = await repository.entries_for_update(session, user_id=user_id, entry_id=entry_id)
         if not entries:
             raise EntryNotFoundError
-        await self._remove(session, user_id, entries)
+        await self._remove(session, entries)
 
-    async def remove_movie(self, session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> int:
+    async def remove_movie(
+        self, session: AsyncSession, *, user_id: uuid.UUID, movie_id: int
+    ) -> int:
         await lock_active_user(session, user_id)
-        entries = await repository.entries_for_update(session, user_id, movie_id=movie_id)
-        await self._remove(session, user_id, entries)
+        entries = await repository.entries_for_update(session, user_id=user_id, movie_id=movie_id)
+        await self._remove(session, entries)
         return len(entries)
 
-    async def purge_user(
-        self, session: AsyncSession, user_id: uuid.UUID, *, batch: int = 500
-    ) -> int:
-        """Remove every entry of a deleted user the normal way (with watch.removed events)."""
-        await lock_user(session, user_id)
-        removed = 0
-        while entries := await repository.entries_for_update(session, user_id, limit=batch):
-            await self._remove(session, user_id, entries)
-            removed += len(entries)
-        return removed
+    async def remove_some(self, session: AsyncSession, *, user_id: uuid.UUID, limit: int) -> int:
+        entries = await repository.entries_for_update(session, user_id=user_id, limit=limit)
+        await self._remove(session, entries)
+        return len(entries)
 
-    async def import_watches(self, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-        inserted = await repository.insert_many_ignoring_existing(session, rows)
-        await self.events.emit_many(
-            session,
-            [
-                (
-                    "watch.added",
-                    WatchAdded(
-                        entry_id=r["id"],
-                        user_id=r["user_id"],
-                        movie_id=r["movie_id"],
-                        watched_at=r["watched_at"],
-                    ),
-                )
-                for r in inserted
-            ],
-        )
-        if inserted:
-            self._invalidate(session, {r["user_id"] for r in inserted})
+    async def import_demo(self, session: AsyncSession, *, ratings: list[DemoRating]) -> int:
+        """Each rated movie as watched at the rating's time."""
+        entries = [
+            Entry(
+                id=demo_entry_id(r.movielens_user_id, r.movie_id, r.rated_at),
+                user_id=r.user_id,
+                movie_id=r.movie_id,
+                watched_at=r.rated_at,
+            )
+            for r in ratings
+        ]
+        inserted = await repository.insert_missing(session, entries)
+        await self.events.emit_many(session, [_added(e) for e in inserted])
+        self.touched(session, {e.user_id for e in inserted})
         return len(inserted)
 
-    async def list_mine(self, database: Database, user_id: uuid.UUID, page: PageParams) -> bytes:
-        generation = await self.cache.get(self._generation_key(user_id)) or 0
-
-        async def load() -> dict[str, Any]:
-            async with database.transaction() as session:
-                rows, total = await repository.list_for_user(
-                    session, user_id, limit=page.limit, offset=page.offset
-                )
+    async def list_mine(self, *, user_id: uuid.UUID, page: PageParams) -> bytes:
+        async def load(session: AsyncSession) -> tuple[list[WatchOut], int]:
+            rows, total = await repository.list_for_user(
+                session, user_id=user_id, limit=page.limit, offset=page.offset
+            )
             items = [
-                WatchOut(**{k: r[k] for k in ("id", "movie_id", "title", "watched_at")})
+                WatchOut(id=r.id, movie_id=r.movie_id, title=r.title, watched_at=r.watched_at)
                 for r in rows
             ]
-            return Page.of(items, total=total, params=page).model_dump(mode="json")
+            return items, total
 
-        key = self.cache.key("user", user_id, "list", generation, page.limit, page.offset)
-        return await self.cache.get_or_set_raw(key, load, ttl=self.settings.cache_ttl_seconds)
+        return await self.user_page(user_id, page=page, load=load)

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi import Path as Path_
 
-from movierec_common.celery_app import task_queue_name
-from movierec_common.demo import default_imdb_file, resolve_data_dir
-from movierec_common.deps import AdminUser, SessionDep
+from movierec_common.deps import AdminUser, SessionDep, current_service
 from movierec_common.errors import ProblemError
 from movierec_common.genres import Genre
-from movierec_common.outbox import record, task_message
-from movierec_common.pagination import MAX_LIMIT, Page, PageParams, PageParamsDep
-from movierec_movies.catalog import imports
-from movierec_movies.catalog.exceptions import ImportJobNotFoundError, ImportSourceError
+from movierec_common.pagination import Page, PageParamsDep
 from movierec_movies.catalog.repository import Filters
 from movierec_movies.catalog.schemas import (
     GenreOut,
@@ -35,20 +29,18 @@ from movierec_movies.catalog.service import CatalogService
 router = APIRouter(prefix="/movies", tags=["movies"])
 
 #: Movie ids are PostgreSQL integers: anything larger is simply not a movie id.
+CatalogDep = Annotated[CatalogService, Depends(current_service)]
 MovieIdPath = Annotated[int, Path_(ge=1, le=2_147_483_647, description="Movie id")]
-ADMIN = {401: {"description": "Not logged in"}, 403: {"description": "Not an administrator"}}
-
-
-async def get_service(request: Request) -> CatalogService:
-    return request.app.state.catalog
-
-
-ServiceDep = Annotated[CatalogService, Depends(get_service)]
+ADMIN: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    403: {"description": "Not an administrator"},
+}
 
 
 @router.get("", summary="Search, filter and sort the catalog", response_model=Page[MovieSummary])
 async def list_movies(
-    request: Request,
+    catalog: CatalogDep,
+    page: PageParamsDep,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Full-text over title, description, people; typos ok."),
@@ -63,8 +55,6 @@ async def list_movies(
     sort: Annotated[
         Sort | None, Query(description="Default: relevance with q, else popularity.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–100).")] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")] = 0,
 ) -> Response:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise ProblemError(
@@ -79,33 +69,27 @@ async def list_movies(
         actor=actor,
         director=director,
     )
-    # A hot cached read: state is read directly (each dependency costs per request) and the
-    # database is opened only on a cache miss.
-    service: CatalogService = request.app.state.catalog
-    body = await service.search(
-        request.app.state.db,
-        filters=filters,
-        genres=list(dict.fromkeys(genre or [])),
-        sort=sort,
-        page=PageParams(limit=limit, offset=offset),
+    # A hot cached read: the database is opened only on a cache miss.
+    body = await catalog.search(
+        filters=filters, genres=list(dict.fromkeys(genre or [])), sort=sort, page=page
     )
     # Cached JSON goes out as it is: no decode/validate/encode round trip on the hot path.
     return Response(body, media_type="application/json")
 
 
 @router.get("/genres", summary="The genre vocabulary with movie counts")
-async def list_genres(session: SessionDep, service: ServiceDep) -> list[GenreOut]:
-    return await service.genres(session)
+async def list_genres(catalog: CatalogDep) -> list[GenreOut]:
+    return await catalog.genres()
 
 
 @router.get("/people", summary="Find actors and directors by name")
 async def list_people(
     session: SessionDep,
-    service: ServiceDep,
+    catalog: CatalogDep,
     page: PageParamsDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[PersonOut]:
-    return await service.people(session, q, page)
+    return await catalog.people(session, q=q, page=page)
 
 
 @router.get(
@@ -114,18 +98,16 @@ async def list_people(
     response_model=MovieDetail,
     responses={404: {"description": "Unknown movie"}},
 )
-async def get_movie(movie_id: MovieIdPath, request: Request) -> Response:
-    # The hottest read: state is read directly rather than through two more dependencies.
-    service: CatalogService = request.app.state.catalog
-    raw = await service.get_raw(request.app.state.db, movie_id)
+async def get_movie(movie_id: MovieIdPath, catalog: CatalogDep) -> Response:
+    raw = await catalog.get_raw(movie_id=movie_id)
     return Response(raw, media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Add a movie", responses=ADMIN)
 async def create_movie(
-    body: MovieCreate, _: AdminUser, session: SessionDep, service: ServiceDep
+    body: MovieCreate, _: AdminUser, session: SessionDep, catalog: CatalogDep
 ) -> MovieDetail:
-    return await service.create(session, body)
+    return await catalog.create(session, data=body)
 
 
 @router.patch(
@@ -138,9 +120,9 @@ async def update_movie(
     body: MovieUpdate,
     _: AdminUser,
     session: SessionDep,
-    service: ServiceDep,
+    catalog: CatalogDep,
 ) -> MovieDetail:
-    return await service.update(session, movie_id, body)
+    return await catalog.update(session, movie_id=movie_id, data=body)
 
 
 @router.delete(
@@ -150,15 +132,10 @@ async def update_movie(
     responses={**ADMIN, 404: {"description": "Unknown movie"}},
 )
 async def delete_movie(
-    movie_id: MovieIdPath, _: AdminUser, session: SessionDep, service: ServiceDep
+    movie_id: MovieIdPath, _: AdminUser, session: SessionDep, catalog: CatalogDep
 ) -> Response:
-    await service.delete(session, movie_id)
+    await catalog.delete(session, movie_id=movie_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _allowed(path: Path, roots: list[Path]) -> bool:
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(root.resolve()) for root in roots)
 
 
 @router.post(
@@ -168,36 +145,11 @@ def _allowed(path: Path, roots: list[Path]) -> bool:
     responses=ADMIN,
 )
 async def start_import(
-    body: ImportRequest, _: AdminUser, session: SessionDep, request: Request, response: Response
+    body: ImportRequest, _: AdminUser, session: SessionDep, catalog: CatalogDep, response: Response
 ) -> ImportJobOut:
-    settings = request.app.state.settings
-    try:
-        default_dir = resolve_data_dir(None, settings.data)
-    except FileNotFoundError:
-        default_dir = None
-    roots = [*settings.import_roots, *([default_dir.parent] if default_dir else [])]
-    data_dir = Path(body.data_dir) if body.data_dir else default_dir
-    if data_dir is None or not (data_dir / "movies.csv").is_file():
-        raise ImportSourceError("No MovieLens folder (with movies.csv) at the given data_dir.")
-    if not _allowed(data_dir, roots):
-        raise ImportSourceError("data_dir is outside the folders this service may import from.")
-    imdb = Path(body.imdb_file) if body.imdb_file else default_imdb_file(data_dir)
-    if imdb is not None and (not imdb.is_file() or not _allowed(imdb, roots)):
-        raise ImportSourceError("imdb_file does not exist or is outside the allowed folders.")
-    job_id = uuid.uuid4()
-    await imports.create_job(session, job_id)
-    await record(
-        session,
-        task_message(
-            request.app.state.celery,
-            "movierec_movies.import_catalog",
-            args=[str(job_id), str(data_dir), str(imdb) if imdb else None],
-            queue=task_queue_name(settings),
-        ),
-    )
-    response.headers["Location"] = f"/movies/imports/{job_id}"
-    job = await imports.get_job(session, job_id)
-    return ImportJobOut.model_validate(job)
+    job = await catalog.start_import(session, data_dir=body.data_dir, imdb_file=body.imdb_file)
+    response.headers["Location"] = f"/movies/imports/{job.id}"
+    return ImportJobOut.model_validate(job, from_attributes=True)
 
 
 @router.get(
@@ -205,8 +157,8 @@ async def start_import(
     summary="Progress and report of an import",
     responses={**ADMIN, 404: {"description": "Unknown job"}},
 )
-async def get_import(job_id: uuid.UUID, _: AdminUser, session: SessionDep) -> ImportJobOut:
-    job = await imports.get_job(session, job_id)
-    if job is None:
-        raise ImportJobNotFoundError
-    return ImportJobOut.model_validate(job)
+async def get_import(
+    job_id: uuid.UUID, _: AdminUser, session: SessionDep, catalog: CatalogDep
+) -> ImportJobOut:
+    job = await catalog.job(session, job_id=job_id)
+    return ImportJobOut.model_validate(job, from_attributes=True)

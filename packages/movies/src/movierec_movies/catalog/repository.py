@@ -3,17 +3,33 @@ chosen from fixed SQL fragments, never built from input."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Float, Integer, Text, Uuid, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.db import AnyRow, unnest
 from movierec_common.pagination import page_total
 from movierec_movies.catalog.importer import MovieRecord
 from movierec_movies.catalog.schemas import Sort
 from movierec_movies.catalog.text import fold
+from movierec_movies.tables import (
+    counted_watch,
+    genre,
+    import_job,
+    movie,
+    movie_genre,
+    movie_id_seq,
+    movie_person,
+    movie_stats,
+    person,
+)
 
 # Bayesian average: a movie with few ratings is pulled towards 3.5 (prior of 5 ratings);
 # movies nobody rated here yet rank by their IMDb rating on the same 0.5–5 scale.
@@ -29,6 +45,65 @@ _ORDER = {
     Sort.title: "lower(m.title), m.id",
 }
 _TSQUERY = "websearch_to_tsquery('english', :q)"
+
+
+@dataclass(frozen=True)
+class MovieRow:
+    """A movie as lists show it, with its community aggregates."""
+
+    id: int
+    title: str
+    year: int | None
+    imdb_rating: float | None
+    rating_average: float | None
+    rating_count: int
+    popularity_raw: float
+
+
+@dataclass(frozen=True)
+class MovieDetailRow(MovieRow):
+    """A movie in full."""
+
+    description: str | None
+    runtime_minutes: int | None
+    imdb_id: str | None
+    tmdb_id: int | None
+    tags: list[str]
+    watch_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    name: str
+    roles: list[str]
+    movies: int
+
+
+def _movie_row(r: AnyRow) -> MovieRow:
+    return MovieRow(
+        id=r.id,
+        title=r.title,
+        year=r.year,
+        imdb_rating=r.imdb_rating,
+        rating_average=r.rating_average,
+        rating_count=r.rating_count,
+        popularity_raw=r.popularity_raw,
+    )
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    id: uuid.UUID
+    status: str
+    stage: str
+    done: int
+    total: int
+    report: dict[str, Any]
+    created_at: datetime
+    finished_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +168,7 @@ def _where(filters: Filters, params: dict[str, Any]) -> tuple[list[str], str]:
 
 async def search_movies(
     session: AsyncSession, filters: Filters, sort: Sort, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[MovieRow], int]:
     """One page of movie rows and the total number of matches."""
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     conds, relevance = _where(filters, params)
@@ -108,29 +183,55 @@ async def search_movies(
         ORDER BY {_ORDER[sort]}
         LIMIT :limit OFFSET :offset
     """  # noqa: S608 - fragments are constants; every value is a bound parameter
-    rows = [dict(r) for r in (await session.execute(text(sql), params)).mappings()]
+    result = (await session.execute(text(sql), params)).all()
 
     async def count() -> int:
         count_sql = f"SELECT count(*) FROM movie m {where}"  # noqa: S608 - as above
         count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
         return int((await session.execute(text(count_sql), count_params)).scalar_one())
 
-    return await page_total(rows, offset, count)
+    rows, total = await page_total(result, offset, count)
+    return [_movie_row(r) for r in rows], total
 
 
-async def movie_rows(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Full rows (with aggregates) of ``ids``."""
-    sql = """
-        SELECT m.id, m.title, m.year, m.description, m.runtime_minutes, m.imdb_id, m.tmdb_id,
-               m.imdb_rating::float AS imdb_rating, m.tags, m.created_at, m.updated_at,
-               s.rating_average, coalesce(s.rating_count, 0) AS rating_count,
-               coalesce(s.popularity_raw, 0) AS popularity_raw,
-               coalesce(s.watch_count, 0) AS watch_count
-        FROM movie m LEFT JOIN movie_stats s ON s.movie_id = m.id
-        WHERE m.id = ANY(:ids)
-    """
-    result = await session.execute(text(sql), {"ids": ids})
-    return {r["id"]: dict(r) for r in result.mappings()}
+async def movie_detail(session: AsyncSession, movie_id: int) -> MovieDetailRow | None:
+    """The movie in full, with its aggregates."""
+    m, s = movie.c, movie_stats.c
+    query = (
+        select(
+            m.id,
+            m.title,
+            m.year,
+            m.description,
+            m.runtime_minutes,
+            m.imdb_id,
+            m.tmdb_id,
+            m.imdb_rating,
+            m.tags,
+            m.created_at,
+            m.updated_at,
+            s.rating_average,
+            func.coalesce(s.rating_count, 0).label("rating_count"),
+            func.coalesce(s.popularity_raw, 0).label("popularity_raw"),
+            func.coalesce(s.watch_count, 0).label("watch_count"),
+        )
+        .select_from(movie.outerjoin(movie_stats, s.movie_id == m.id))
+        .where(m.id == movie_id)
+    )
+    r = (await session.execute(query)).first()
+    if r is None:
+        return None
+    return MovieDetailRow(
+        **_movie_row(r).__dict__,
+        description=r.description,
+        runtime_minutes=r.runtime_minutes,
+        imdb_id=r.imdb_id,
+        tmdb_id=r.tmdb_id,
+        tags=list(r.tags or []),
+        watch_count=r.watch_count,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
 
 
 async def genres_and_people(
@@ -141,46 +242,47 @@ async def genres_and_people(
     people: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"actor": [], "director": []})
     if not ids:
         return genres, people
+    movies = unnest(id=(Integer(), ids))
+    mg, g = movie_genre.c, genre.c
     rows = await session.execute(
-        text(
-            "SELECT mg.movie_id, g.name FROM movie_genre mg JOIN genre g ON g.id = mg.genre_id"
-            " WHERE mg.movie_id = ANY(:ids) ORDER BY g.name"
-        ),
-        {"ids": ids},
+        select(mg.movie_id, g.name)
+        .join(genre, g.id == mg.genre_id)
+        .join(movies, movies.c.id == mg.movie_id)
+        .order_by(g.name)
     )
     for movie_id, name in rows:
         genres[movie_id].append(name)
-    rows = await session.execute(
-        text(
-            "SELECT mp.movie_id, mp.role, p.name FROM movie_person mp"
-            " JOIN person p ON p.id = mp.person_id"
-            " WHERE mp.movie_id = ANY(:ids) ORDER BY mp.movie_id, mp.role, mp.position"
-        ),
-        {"ids": ids},
+    mp, p = movie_person.c, person.c
+    cast = await session.execute(
+        select(mp.movie_id, mp.role, p.name)
+        .join(person, p.id == mp.person_id)
+        .join(movies, movies.c.id == mp.movie_id)
+        .order_by(mp.movie_id, mp.role, mp.position)
     )
-    for movie_id, role, name in rows:
+    for movie_id, role, name in cast:
         people[movie_id][role].append(name)
     return genres, people
 
 
 async def genre_ids(session: AsyncSession, names: list[str]) -> list[int]:
-    rows = await session.execute(text("SELECT id FROM genre WHERE name = ANY(:n)"), {"n": names})
-    return [r[0] for r in rows]
+    rows = await session.execute(select(genre.c.id).where(genre.c.name.in_(names)))
+    return list(rows.scalars())
 
 
 async def genre_counts(session: AsyncSession) -> list[tuple[str, int]]:
+    g, mg = genre.c, movie_genre.c
     rows = await session.execute(
-        text(
-            "SELECT g.name, count(mg.movie_id) FROM genre g"
-            " LEFT JOIN movie_genre mg ON mg.genre_id = g.id GROUP BY g.name ORDER BY g.name"
-        )
+        select(g.name, func.count(mg.movie_id))
+        .select_from(genre.outerjoin(movie_genre, mg.genre_id == g.id))
+        .group_by(g.name)
+        .order_by(g.name)
     )
     return [(name, int(n)) for name, n in rows]
 
 
 async def search_people(
     session: AsyncSession, q: str | None, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[PersonRow], int]:
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     where = ""
     order = "movies DESC, p.name"
@@ -198,30 +300,31 @@ async def search_people(
         ORDER BY {order}
         LIMIT :limit OFFSET :offset
     """  # noqa: S608 - constant fragments, bound values
-    rows = [dict(r) for r in (await session.execute(text(sql), params)).mappings()]
+    result = (await session.execute(text(sql), params)).all()
 
     async def count() -> int:
         count_sql = f"SELECT count(*) FROM (SELECT p.id FROM person p JOIN movie_person mp ON mp.person_id = p.id {where} GROUP BY p.id) t"  # noqa: S608, E501 - constant fragments, bound values
         count_params = {k: v for k, v in params.items() if k in ("like", "qf")}
         return int((await session.execute(text(count_sql), count_params)).scalar_one())
 
-    return await page_total(rows, offset, count)
+    rows, total = await page_total(result, offset, count)
+    return [
+        PersonRow(id=r.id, name=r.name, roles=list(r.roles), movies=r.movies) for r in rows
+    ], total
 
 
 async def content_hashes(session: AsyncSession) -> dict[int, str]:
-    rows = await session.execute(text("SELECT id, content_hash FROM movie"))
+    rows = await session.execute(select(movie.c.id, movie.c.content_hash))
     return {movie_id: h for movie_id, h in rows}
 
 
 async def lock_movie(session: AsyncSession, movie_id: int) -> bool:
-    row = await session.execute(
-        text("SELECT id FROM movie WHERE id = :id FOR UPDATE"), {"id": movie_id}
-    )
+    row = await session.execute(select(movie.c.id).where(movie.c.id == movie_id).with_for_update())
     return row.first() is not None
 
 
 async def next_movie_id(session: AsyncSession) -> int:
-    return int((await session.execute(text("SELECT nextval('movie_id_seq')"))).scalar_one())
+    return int((await session.execute(select(movie_id_seq.next_value()))).scalar_one())
 
 
 _UPSERT = """
@@ -269,19 +372,23 @@ async def write_movies(session: AsyncSession, records: list[MovieRecord]) -> Non
             for r in records
         ],
     )
-    ids = [r.id for r in records]
-    await session.execute(text("DELETE FROM movie_genre WHERE movie_id = ANY(:ids)"), {"ids": ids})
-    await session.execute(text("DELETE FROM movie_person WHERE movie_id = ANY(:ids)"), {"ids": ids})
-    g_movies = [r.id for r in records for _ in r.genres]
-    g_names = [g for r in records for g in r.genres]
-    if g_movies:
+    ids = unnest(id=(Integer(), [r.id for r in records]))
+    for links_table in (movie_genre, movie_person):
         await session.execute(
-            text(
-                "INSERT INTO movie_genre (movie_id, genre_id)"
-                " SELECT t.m, g.id FROM unnest(CAST(:m AS int[]), CAST(:n AS text[])) AS t(m, n)"
-                " JOIN genre g ON g.name = t.n ON CONFLICT DO NOTHING"
-            ),
-            {"m": g_movies, "n": g_names},
+            delete(links_table).where(links_table.c.movie_id.in_(select(ids.c.id)))
+        )
+    named = unnest(
+        movie_id=(Integer(), [r.id for r in records for _ in r.genres]),
+        name=(Text(), [g for r in records for g in r.genres]),
+    )
+    if any(r.genres for r in records):
+        await session.execute(
+            pg_insert(movie_genre)
+            .from_select(
+                ["movie_id", "genre_id"],
+                select(named.c.movie_id, genre.c.id).join(genre, genre.c.name == named.c.name),
+            )
+            .on_conflict_do_nothing()
         )
     links = [
         (r.id, name, fold(name), role, position)
@@ -291,99 +398,149 @@ async def write_movies(session: AsyncSession, records: list[MovieRecord]) -> Non
         if fold(name)
     ]
     if links:
-        await session.execute(
-            text(
-                "INSERT INTO person (name, name_key)"
-                " SELECT DISTINCT ON (k) n, k FROM unnest(CAST(:n AS text[]), CAST(:k AS text[]))"
-                " AS t(n, k) ON CONFLICT (name_key) DO NOTHING"
-            ),
-            {"n": [link[1] for link in links], "k": [link[2] for link in links]},
+        names = unnest(
+            name=(Text(), [link[1] for link in links]),
+            name_key=(Text(), [link[2] for link in links]),
         )
         await session.execute(
-            text(
-                "INSERT INTO movie_person (movie_id, person_id, role, position)"
-                " SELECT t.m, p.id, t.r, t.pos FROM unnest(CAST(:m AS int[]), CAST(:k AS text[]),"
-                " CAST(:r AS text[]), CAST(:pos AS int[])) AS t(m, k, r, pos)"
-                " JOIN person p ON p.name_key = t.k ON CONFLICT DO NOTHING"
-            ),
-            {
-                "m": [link[0] for link in links],
-                "k": [link[2] for link in links],
-                "r": [link[3] for link in links],
-                "pos": [link[4] for link in links],
-            },
+            pg_insert(person)
+            .from_select(
+                ["name", "name_key"],
+                select(names.c.name, names.c.name_key).ext(distinct_on(names.c.name_key)),
+            )
+            .on_conflict_do_nothing(index_elements=[person.c.name_key])
+        )
+        cast = unnest(
+            movie_id=(Integer(), [link[0] for link in links]),
+            name_key=(Text(), [link[2] for link in links]),
+            role=(Text(), [link[3] for link in links]),
+            position=(Integer(), [link[4] for link in links]),
+        )
+        await session.execute(
+            pg_insert(movie_person)
+            .from_select(
+                ["movie_id", "person_id", "role", "position"],
+                select(cast.c.movie_id, person.c.id, cast.c.role, cast.c.position).join(
+                    person, person.c.name_key == cast.c.name_key
+                ),
+            )
+            .on_conflict_do_nothing()
         )
 
 
 async def delete_movie(session: AsyncSession, movie_id: int) -> None:
-    await session.execute(text("DELETE FROM movie WHERE id = :id"), {"id": movie_id})
+    await session.execute(delete(movie).where(movie.c.id == movie_id))
 
 
 # -- aggregates from other services' events ----------------------------------------------
 
 
-async def count_watches(session: AsyncSession, rows: list[tuple[Any, int, float]]) -> set[int]:
+async def count_watches(
+    session: AsyncSession, watches: list[tuple[uuid.UUID, int, float]]
+) -> set[int]:
     """Count (entry_id, movie_id, weight) watches not counted before; the movies changed."""
-    inserted = await session.execute(
-        text(
-            "INSERT INTO counted_watch (entry_id, movie_id, weight)"
-            " SELECT * FROM unnest(CAST(:e AS uuid[]), CAST(:m AS int[]),"
-            " CAST(:w AS double precision[]))"
-            " ON CONFLICT DO NOTHING RETURNING movie_id, weight"
-        ),
-        {"e": [r[0] for r in rows], "m": [r[1] for r in rows], "w": [r[2] for r in rows]},
+    rows = unnest(
+        entry_id=(Uuid(), [w[0] for w in watches]),
+        movie_id=(Integer(), [w[1] for w in watches]),
+        weight=(Float(), [w[2] for w in watches]),
     )
-    totals: dict[int, list[float]] = {}
+    inserted = await session.execute(
+        pg_insert(counted_watch)
+        .from_select(["entry_id", "movie_id", "weight"], select(rows))
+        .on_conflict_do_nothing()
+        .returning(counted_watch.c.movie_id, counted_watch.c.weight)
+    )
+    totals: dict[int, tuple[float, int]] = {}
     for movie_id, weight in inserted:
-        total = totals.setdefault(movie_id, [0.0, 0])
-        total[0] += weight
-        total[1] += 1
+        added, count = totals.get(movie_id, (0.0, 0))
+        totals[movie_id] = (added + weight, count + 1)
     if totals:
+        sums = unnest(
+            movie_id=(Integer(), list(totals)),
+            popularity_raw=(Float(), [t[0] for t in totals.values()]),
+            watch_count=(Integer(), [t[1] for t in totals.values()]),
+        )
+        insert = pg_insert(movie_stats).from_select(
+            ["movie_id", "popularity_raw", "watch_count"], select(sums)
+        )
+        s = movie_stats.c
         await session.execute(
-            text(
-                "INSERT INTO movie_stats (movie_id, popularity_raw, watch_count)"
-                " SELECT * FROM unnest(CAST(:m AS int[]), CAST(:w AS double precision[]),"
-                " CAST(:n AS int[]))"
-                " ON CONFLICT (movie_id) DO UPDATE SET"
-                " popularity_raw = movie_stats.popularity_raw + excluded.popularity_raw,"
-                " watch_count = movie_stats.watch_count + excluded.watch_count"
-            ),
-            {
-                "m": list(totals),
-                "w": [t[0] for t in totals.values()],
-                "n": [int(t[1]) for t in totals.values()],
-            },
+            insert.on_conflict_do_update(
+                index_elements=[s.movie_id],
+                set_={
+                    "popularity_raw": s.popularity_raw + insert.excluded.popularity_raw,
+                    "watch_count": s.watch_count + insert.excluded.watch_count,
+                },
+            )
         )
     return set(totals)
 
 
-async def uncount_watch(session: AsyncSession, entry_id: Any) -> int | None:
-    row = (
-        await session.execute(
-            text("DELETE FROM counted_watch WHERE entry_id = :e RETURNING movie_id, weight"),
-            {"e": entry_id},
-        )
-    ).first()
+async def uncount_watch(session: AsyncSession, entry_id: uuid.UUID) -> int | None:
+    """Take a counted watch out of its movie's popularity; the movie, if it was counted."""
+    removed = await session.execute(
+        delete(counted_watch)
+        .where(counted_watch.c.entry_id == entry_id)
+        .returning(counted_watch.c.movie_id, counted_watch.c.weight)
+    )
+    row = removed.first()
     if row is None:
         return None
+    s = movie_stats.c
     await session.execute(
-        text(
-            "UPDATE movie_stats SET popularity_raw = greatest(popularity_raw - :w, 0),"
-            " watch_count = greatest(watch_count - 1, 0) WHERE movie_id = :m"
-        ),
-        {"m": row.movie_id, "w": row.weight},
+        update(movie_stats)
+        .where(s.movie_id == row.movie_id)
+        .values(
+            popularity_raw=func.greatest(s.popularity_raw - row.weight, 0),
+            watch_count=func.greatest(s.watch_count - 1, 0),
+        )
     )
     return int(row.movie_id)
 
 
 async def set_rating_summary(
-    session: AsyncSession, movie_id: int, count: int, average: float | None
+    session: AsyncSession, *, movie_id: int, count: int, average: float | None
 ) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO movie_stats (movie_id, rating_count, rating_average) VALUES (:m, :c, :a)"
-            " ON CONFLICT (movie_id) DO UPDATE SET rating_count = excluded.rating_count,"
-            " rating_average = excluded.rating_average"
-        ),
-        {"m": movie_id, "c": count, "a": average},
+    insert = pg_insert(movie_stats).values(
+        movie_id=movie_id, rating_count=count, rating_average=average
     )
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[movie_stats.c.movie_id],
+            set_={
+                "rating_count": insert.excluded.rating_count,
+                "rating_average": insert.excluded.rating_average,
+            },
+        )
+    )
+
+
+# -- import jobs ------------------------------------------------------------------------
+
+
+async def create_job(session: AsyncSession, job_id: uuid.UUID) -> None:
+    await session.execute(insert(import_job).values(id=job_id, status="queued", stage="queued"))
+
+
+async def update_job(
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    *,
+    status: str,
+    stage: str,
+    done: int = 0,
+    total: int = 0,
+    report: dict[str, Any] | None = None,
+    finished: bool = False,
+) -> None:
+    values: dict[str, Any] = {"status": status, "stage": stage, "done": done, "total": total}
+    if report is not None:
+        values["report"] = report
+    if finished:
+        values["finished_at"] = func.now()
+    await session.execute(update(import_job).where(import_job.c.id == job_id).values(**values))
+
+
+async def get_job(session: AsyncSession, job_id: uuid.UUID) -> ImportJob | None:
+    found = (await session.execute(select(import_job).where(import_job.c.id == job_id))).first()
+    return ImportJob(**found._asdict()) if found is not None else None

@@ -31,7 +31,8 @@ class Sort(StrEnum):
     popularity = "popularity"
     rating = "rating"
     year = "year"
-    title = "title"
+    # The API's name for the sort; it shadows str.title, which nothing here calls.
+    title = "title"  # type: ignore[assignment]
 
 
 class MovieSummary(BaseModel):

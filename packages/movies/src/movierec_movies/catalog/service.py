@@ -1,4 +1,5 @@
-"""Business rules of the catalog: search, reads through the cache, admin writes, events."""
+"""Business rules of the catalog: search, reads through the cache, admin writes and
+imports, events. Never commits: the caller's transaction does."""
 
 from __future__ import annotations
 
@@ -6,22 +7,28 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.cache import Cache
-from movierec_common.db import Database, after_commit
+from movierec_common.demo import default_imdb_file, resolve_data_dir
 from movierec_common.events import MovieDeleted, MovieUpserted
-from movierec_common.outbox import EventEmitter
+from movierec_common.outbox import record
 from movierec_common.pagination import Page, PageParams
-from movierec_movies import __version__
+from movierec_common.service import Runtime
 from movierec_movies.catalog import repository
-from movierec_movies.catalog.exceptions import MovieNotFoundError
-from movierec_movies.catalog.importer import MovieRecord
-from movierec_movies.catalog.repository import Filters
+from movierec_movies.catalog.exceptions import (
+    ImportJobNotFoundError,
+    ImportSourceError,
+    MovieNotFoundError,
+)
+from movierec_movies.catalog.importer import MovieRecord, read_catalog
+from movierec_movies.catalog.repository import Filters, ImportJob, MovieRow
 from movierec_movies.catalog.schemas import (
     GenreOut,
     MovieCreate,
@@ -38,6 +45,10 @@ from movierec_movies.config import Settings
 POPULARITY_EPOCH = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
 LIST_GENERATION_KEY = "list-generation"
 EVENT_BATCH = 500
+IMPORT_TASK = "import_catalog"
+
+#: Reports an import's progress: (stage, done, total).
+Progress = Callable[[str, int, int], Awaitable[None]]
 
 
 def upserted_payload(record: MovieRecord) -> MovieUpserted:
@@ -54,13 +65,13 @@ def upserted_payload(record: MovieRecord) -> MovieUpserted:
 
 
 class CatalogService:
-    def __init__(self, settings: Settings, cache: Cache) -> None:
-        self.settings = settings
-        self.cache = cache
-        self.events = EventEmitter(
-            producer=f"movies@{__version__}", exchange=settings.events_exchange
-        )
-        self.half_life = settings.popularity_half_life_days * 86400
+    def __init__(self, runtime: Runtime[Settings, CatalogService]) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.database = runtime.database
+        self.cache = runtime.cache
+        self.events = runtime.events
+        self.half_life = runtime.settings.popularity_half_life_days * 86400
 
     # -- popularity --------------------------------------------------------------------
 
@@ -75,13 +86,11 @@ class CatalogService:
 
     # -- reads -------------------------------------------------------------------------
 
-    async def _list_generation(self) -> int | None:
-        value = await self.cache.get(self.cache.key(LIST_GENERATION_KEY))
-        return int(value) if value is not None else 0
+    async def _list_generation(self) -> str:
+        return await self.cache.generation(self.cache.key(LIST_GENERATION_KEY))
 
     async def search(
         self,
-        database: Database,
         *,
         filters: Filters,
         genres: list[str],
@@ -108,7 +117,7 @@ class CatalogService:
         generation = await self._list_generation()
 
         async def load() -> dict[str, Any]:
-            async with database.transaction() as session:
+            async with self.database.transaction() as session:
                 ids = await repository.genre_ids(session, genres) if genres else []
                 if len(ids) != len(genres):
                     return Page[MovieSummary].of([], total=0, params=page).model_dump(mode="json")
@@ -122,109 +131,94 @@ class CatalogService:
                 items = await self._summaries(session, rows)
             return Page.of(items, total=total, params=page).model_dump(mode="json")
 
-        return await self.cache.get_or_set_raw(
-            self.cache.key("list", generation, digest), load, ttl=self.settings.cache_ttl_seconds
-        )
+        return await self.cache.get_or_set_raw(self.cache.key("list", generation, digest), load)
 
-    async def _summaries(
-        self, session: AsyncSession, rows: list[dict[str, Any]]
-    ) -> list[MovieSummary]:
-        ids = [r["id"] for r in rows]
-        genres, people = await repository.genres_and_people(session, ids)
+    async def _summaries(self, session: AsyncSession, rows: list[MovieRow]) -> list[MovieSummary]:
+        genres, people = await repository.genres_and_people(session, [r.id for r in rows])
         return [
             MovieSummary(
-                id=r["id"],
-                title=r["title"],
-                year=r["year"],
-                genres=genres.get(r["id"], []),
-                directors=people[r["id"]]["director"] if r["id"] in people else [],
-                imdb_rating=r["imdb_rating"],
-                rating_average=_round(r["rating_average"]),
-                rating_count=r["rating_count"],
-                popularity=self.popularity(r["popularity_raw"]),
+                id=r.id,
+                title=r.title,
+                year=r.year,
+                genres=genres.get(r.id, []),
+                directors=people[r.id]["director"] if r.id in people else [],
+                imdb_rating=r.imdb_rating,
+                rating_average=_round(r.rating_average),
+                rating_count=r.rating_count,
+                popularity=self.popularity(r.popularity_raw),
             )
             for r in rows
         ]
 
-    async def get_raw(self, database: Database, movie_id: int) -> bytes:
+    async def get_raw(self, *, movie_id: int) -> bytes:
         """The movie's JSON, straight from the cache when it is there (no re-encoding); the
         database is touched only on a miss."""
 
         async def load() -> dict[str, Any] | None:
-            async with database.transaction() as session:
+            async with self.database.transaction() as session:
                 detail = await self._detail(session, movie_id)
             return detail.model_dump(mode="json") if detail else None
 
-        raw = await self.cache.get_or_set_raw(
-            self.cache.key("movie", movie_id), load, ttl=self.settings.cache_ttl_seconds
-        )
+        raw = await self.cache.get_or_set_raw(self.cache.key("movie", movie_id), load)
         if raw == b"null":
             raise MovieNotFoundError(movie_id)
         return raw
 
     async def _detail(self, session: AsyncSession, movie_id: int) -> MovieDetail | None:
-        rows = await repository.movie_rows(session, [movie_id])
-        row = rows.get(movie_id)
+        row = await repository.movie_detail(session, movie_id)
         if row is None:
             return None
         genres, people = await repository.genres_and_people(session, [movie_id])
         cast = people.get(movie_id, {"actor": [], "director": []})
         return MovieDetail(
-            id=row["id"],
-            title=row["title"],
-            year=row["year"],
+            id=row.id,
+            title=row.title,
+            year=row.year,
             genres=genres.get(movie_id, []),
             directors=cast["director"],
             actors=cast["actor"],
-            imdb_rating=row["imdb_rating"],
-            rating_average=_round(row["rating_average"]),
-            rating_count=row["rating_count"],
-            popularity=self.popularity(row["popularity_raw"]),
-            description=row["description"],
-            runtime_minutes=row["runtime_minutes"],
-            imdb_id=row["imdb_id"],
-            tmdb_id=row["tmdb_id"],
-            tags=list(row["tags"] or []),
-            watch_count=row["watch_count"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
+            imdb_rating=row.imdb_rating,
+            rating_average=_round(row.rating_average),
+            rating_count=row.rating_count,
+            popularity=self.popularity(row.popularity_raw),
+            description=row.description,
+            runtime_minutes=row.runtime_minutes,
+            imdb_id=row.imdb_id,
+            tmdb_id=row.tmdb_id,
+            tags=row.tags,
+            watch_count=row.watch_count,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
-    async def genres(self, session: AsyncSession) -> list[GenreOut]:
+    async def genres(self) -> list[GenreOut]:
         async def load() -> list[dict[str, Any]]:
-            return [{"name": n, "movies": c} for n, c in await repository.genre_counts(session)]
+            async with self.database.transaction() as session:
+                counts = await repository.genre_counts(session)
+            return [{"name": n, "movies": c} for n, c in counts]
 
         generation = await self._list_generation()
         data = await self.cache.get_or_set(self.cache.key("genres", generation), load)
         return [GenreOut.model_validate(g) for g in data]
 
     async def people(
-        self, session: AsyncSession, q: str | None, page: PageParams
+        self, session: AsyncSession, *, q: str | None, page: PageParams
     ) -> Page[PersonOut]:
         rows, total = await repository.search_people(
             session, q, limit=page.limit, offset=page.offset
         )
-        items = [
-            PersonOut(id=r["id"], name=r["name"], roles=list(r["roles"]), movies=r["movies"])
-            for r in rows
-        ]
+        items = [PersonOut(id=r.id, name=r.name, roles=r.roles, movies=r.movies) for r in rows]
         return Page.of(items, total=total, params=page)
 
     # -- writes ------------------------------------------------------------------------
 
-    def invalidate_after_commit(self, session: AsyncSession, movie_ids: Iterable[int]) -> None:
-        """Drop the movies' cached records and every cached list once the commit is done."""
-        pending: set[int] | None = session.info.get("movies_to_invalidate")
-        if pending is None:
-            pending = session.info["movies_to_invalidate"] = set()
-
-            async def invalidate() -> None:
-                ids = session.info.pop("movies_to_invalidate", set())
-                await self.cache.delete(*(self.cache.key("movie", i) for i in ids))
-                await self.cache.incr(self.cache.key(LIST_GENERATION_KEY))
-
-            after_commit(session, invalidate)
-        pending.update(movie_ids)
+    def touched(self, session: AsyncSession, movie_ids: Iterable[int]) -> None:
+        """After the commit, the movies' cached records and every cached list are stale."""
+        self.cache.invalidate_after_commit(
+            session,
+            keys=[self.cache.key("movie", i) for i in movie_ids],
+            generations=[self.cache.key(LIST_GENERATION_KEY)],
+        )
 
     async def write_records(self, session: AsyncSession, records: list[MovieRecord]) -> None:
         """Write records and emit movie.upserted for each, in batches (rows are locked by
@@ -235,16 +229,18 @@ class CatalogService:
             await self.events.emit_many(
                 session, [("movie.upserted", upserted_payload(r)) for r in chunk]
             )
-        self.invalidate_after_commit(session, [r.id for r in records])
+        self.touched(session, [r.id for r in records])
 
-    async def create(self, session: AsyncSession, data: MovieCreate) -> MovieDetail:
+    async def create(self, session: AsyncSession, *, data: MovieCreate) -> MovieDetail:
         record = MovieRecord(id=await repository.next_movie_id(session), **data.model_dump())
         await self.write_records(session, [record])
         detail = await self._detail(session, record.id)
         assert detail is not None
         return detail
 
-    async def update(self, session: AsyncSession, movie_id: int, data: MovieUpdate) -> MovieDetail:
+    async def update(
+        self, session: AsyncSession, *, movie_id: int, data: MovieUpdate
+    ) -> MovieDetail:
         if not await repository.lock_movie(session, movie_id):
             raise MovieNotFoundError(movie_id)
         current = await self._detail(session, movie_id)
@@ -266,12 +262,116 @@ class CatalogService:
         assert detail is not None
         return detail
 
-    async def delete(self, session: AsyncSession, movie_id: int) -> None:
+    async def delete(self, session: AsyncSession, *, movie_id: int) -> None:
         if not await repository.lock_movie(session, movie_id):
             raise MovieNotFoundError(movie_id)
         await repository.delete_movie(session, movie_id)
         await self.events.emit(session, "movie.deleted", MovieDeleted(movie_id=movie_id))
-        self.invalidate_after_commit(session, [movie_id])
+        self.touched(session, [movie_id])
+
+    # -- imports -----------------------------------------------------------------------
+
+    async def import_catalog(
+        self, *, data_dir: Path, imdb_file: Path | None, progress: Progress | None = None
+    ) -> dict[str, Any]:
+        """Import (or re-import) the catalog in one transaction; unchanged movies are
+        neither written nor emitted. The report of what was read and written."""
+        records, report = read_catalog(data_dir, imdb_file)
+        async with self.database.transaction() as session:
+            hashes = await repository.content_hashes(session)
+            changed = [r for r in records.values() if hashes.get(r.id) != r.content_hash()]
+            created = sum(1 for r in changed if r.id not in hashes)
+            total = len(changed)
+            if progress:
+                await progress("writing", 0, total)
+            for start in range(0, total, EVENT_BATCH):
+                await self.write_records(session, changed[start : start + EVENT_BATCH])
+                if progress:
+                    await progress("writing", min(start + EVENT_BATCH, total), total)
+        summary = asdict(report)
+        summary.update(
+            created=created,
+            updated=len(changed) - created,
+            unchanged=len(records) - len(changed),
+            events=len(changed),
+            data_dir=str(data_dir),
+            imdb_file=str(imdb_file) if imdb_file else None,
+        )
+        return summary
+
+    async def start_import(
+        self, session: AsyncSession, *, data_dir: str | None, imdb_file: str | None
+    ) -> ImportJob:
+        """Queue an import of server-side files (within the allowed folders) as a job."""
+        try:
+            default_dir: Path | None = resolve_data_dir(None, self.settings.data)
+        except FileNotFoundError:
+            default_dir = None
+        roots = [*self.settings.import_roots, *([default_dir.parent] if default_dir else [])]
+        folder = Path(data_dir) if data_dir else default_dir
+        if folder is None or not (folder / "movies.csv").is_file():
+            raise ImportSourceError("No MovieLens folder (with movies.csv) at the given data_dir.")
+        if not _allowed(folder, roots):
+            raise ImportSourceError("data_dir is outside the folders this service may import from.")
+        imdb = Path(imdb_file) if imdb_file else default_imdb_file(folder)
+        if imdb is not None and (not imdb.is_file() or not _allowed(imdb, roots)):
+            raise ImportSourceError("imdb_file does not exist or is outside the allowed folders.")
+        job_id = uuid.uuid4()
+        await repository.create_job(session, job_id)
+        task = self.runtime.task(IMPORT_TASK, str(job_id), str(folder), str(imdb) if imdb else None)
+        await record(session, task)
+        return await self.job(session, job_id=job_id)
+
+    async def job(self, session: AsyncSession, *, job_id: uuid.UUID) -> ImportJob:
+        found = await repository.get_job(session, job_id)
+        if found is None:
+            raise ImportJobNotFoundError
+        return found
+
+    async def run_import_job(
+        self, *, job_id: uuid.UUID, data_dir: Path, imdb_file: Path | None
+    ) -> dict[str, Any]:
+        """The import task's body: the import, its progress and outcome kept in the job."""
+
+        async def progress(stage: str, done: int, total: int) -> None:
+            async with self.database.transaction() as session:
+                await repository.update_job(
+                    session, job_id, status="running", stage=stage, done=done, total=total
+                )
+
+        try:
+            await progress("reading", 0, 0)
+            report = await self.import_catalog(
+                data_dir=data_dir, imdb_file=imdb_file, progress=progress
+            )
+        except Exception as exc:
+            async with self.database.transaction() as session:
+                await repository.update_job(
+                    session,
+                    job_id,
+                    status="failed",
+                    stage="failed",
+                    report={"error": str(exc)[:2000]},
+                    finished=True,
+                )
+            raise
+        async with self.database.transaction() as session:
+            await repository.update_job(
+                session,
+                job_id,
+                status="succeeded",
+                stage="done",
+                done=report["events"],
+                total=report["events"],
+                report=report,
+                finished=True,
+            )
+        return report
+
+
+def _allowed(path: Path, roots: list[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root.resolve()) for root in roots)
 
 
 def _round(value: float | None) -> float | None:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from movierec_common.deps import CurrentUser, SessionDep
-from movierec_common.pagination import MAX_LIMIT, Page, PageParams
+from movierec_common.deps import CurrentUser, SessionDep, current_service
+from movierec_common.pagination import Page, PageParamsDep
 from movierec_ratings.rating.schemas import RatingIn, RatingOut, RatingSort, RatingSummaryOut
 from movierec_ratings.rating.service import RatingService
 
 router = APIRouter(prefix="/ratings", tags=["ratings"])
 
+RatingsDep = Annotated[RatingService, Depends(current_service)]
 MovieId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Movie id")]
-AUTH = {401: {"description": "Not logged in, or the account was deleted"}}
-
-
-def _service(request: Request) -> RatingService:
-    return request.app.state.ratings
+AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in, or the account was deleted"}
+}
 
 
 @router.put(
@@ -35,11 +34,11 @@ async def set_rating(
     body: RatingIn,
     user: CurrentUser,
     session: SessionDep,
-    request: Request,
+    ratings: RatingsDep,
     response: Response,
 ) -> RatingOut:
-    rating, created = await _service(request).set(
-        session, user.user_id, movie_id, float(body.score)
+    rating, created = await ratings.set(
+        session, user_id=user.user_id, movie_id=movie_id, score=float(body.score)
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return rating
@@ -52,25 +51,22 @@ async def set_rating(
     responses={**AUTH, 404: {"description": "No rating of yours for this movie"}},
 )
 async def delete_rating(
-    movie_id: MovieId, user: CurrentUser, session: SessionDep, request: Request
+    movie_id: MovieId, user: CurrentUser, session: SessionDep, ratings: RatingsDep
 ) -> Response:
-    await _service(request).remove(session, user.user_id, movie_id)
+    await ratings.remove(session, user_id=user.user_id, movie_id=movie_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("", summary="Your ratings", response_model=Page[RatingOut], responses=AUTH)
 async def list_ratings(
     user: CurrentUser,
-    request: Request,
+    ratings: RatingsDep,
+    page: PageParamsDep,
     sort: Annotated[
         RatingSort, Query(description="date (newest first) or score (highest first)")
     ] = RatingSort.date,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    body = await _service(request).list_mine(
-        request.app.state.db, user.user_id, sort, PageParams(limit=limit, offset=offset)
-    )
+    body = await ratings.list_mine(user_id=user.user_id, sort=sort, page=page)
     return Response(body, media_type="application/json")
 
 
@@ -80,6 +76,6 @@ async def list_ratings(
     response_model=RatingSummaryOut,
     responses={404: {"description": "Unknown movie"}},
 )
-async def movie_summary(movie_id: MovieId, request: Request) -> Response:
-    body = await _service(request).summary(request.app.state.db, movie_id)
+async def movie_summary(movie_id: MovieId, ratings: RatingsDep) -> Response:
+    body = await ratings.summary(movie_id=movie_id)
     return Response(body, media_type="application/json")

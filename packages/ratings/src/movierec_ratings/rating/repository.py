@@ -3,167 +3,235 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Integer,
+    Uuid,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.db import AnyRow, as_record, insert_rows, unnest
 from movierec_common.pagination import page_total
 from movierec_ratings.rating.schemas import RatingSort
+from movierec_ratings.tables import rating, rating_summary
+from movierec_userdata.tables import known_movie
+
+#: The scores a rating may have, in the order of the summary's histogram.
+SCORES = [i / 2 for i in range(1, 11)]
 
 _ORDER = {
-    RatingSort.date: "r.rated_at DESC, r.movie_id",
-    RatingSort.score: "r.score DESC, r.rated_at DESC, r.movie_id",
+    RatingSort.date: (rating.c.rated_at.desc(), rating.c.movie_id),
+    RatingSort.score: (rating.c.score.desc(), rating.c.rated_at.desc(), rating.c.movie_id),
 }
 
 
+@dataclass(frozen=True)
+class Rating:
+    user_id: uuid.UUID
+    movie_id: int
+    score: float
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
+class ListedRating:
+    """A rating as the user's list shows it (with the movie's title when known)."""
+
+    movie_id: int
+    title: str | None
+    score: float
+    rated_at: datetime
+
+
+@dataclass
+class Summary:
+    """A movie's ratings: how many, their sum, and how many of each score."""
+
+    movie_id: int
+    count: int = 0
+    total: float = 0.0
+    histogram: list[int] = field(default_factory=lambda: [0] * len(SCORES))
+
+    @property
+    def average(self) -> float | None:
+        return round(self.total / self.count, 4) if self.count else None
+
+    def change(self, *, added: float | None, removed: float | None) -> None:
+        if added is not None:
+            self.count, self.total = self.count + 1, self.total + added
+            self.histogram[round(added * 2) - 1] += 1
+        if removed is not None:
+            self.count, self.total = self.count - 1, self.total - removed
+            self.histogram[round(removed * 2) - 1] -= 1
+
+
+def _summary(row: AnyRow) -> Summary:
+    # By name: `count` is also a tuple method of the row.
+    values = row._asdict()
+    return Summary(
+        movie_id=values["movie_id"],
+        count=values["count"],
+        total=values["total"],
+        histogram=list(values["histogram"]),
+    )
+
+
 async def get_for_update(
-    session: AsyncSession, user_id: uuid.UUID, movie_id: int
-) -> dict[str, Any] | None:
-    row = await session.execute(
-        text(
-            "SELECT score::float AS score, rated_at FROM rating"
-            " WHERE user_id = :u AND movie_id = :m FOR UPDATE"
-        ),
-        {"u": user_id, "m": movie_id},
+    session: AsyncSession, *, user_id: uuid.UUID, movie_id: int
+) -> Rating | None:
+    r = rating.c
+    found = await session.execute(
+        select(rating).where(r.user_id == user_id, r.movie_id == movie_id).with_for_update()
     )
-    found = row.mappings().first()
-    return dict(found) if found else None
+    row = found.first()
+    return as_record(Rating, row) if row is not None else None
 
 
-async def upsert(
-    session: AsyncSession, user_id: uuid.UUID, movie_id: int, score: float, at: datetime
-) -> None:
+async def upsert(session: AsyncSession, new: Rating) -> None:
+    insert = pg_insert(rating).values(
+        user_id=new.user_id, movie_id=new.movie_id, score=new.score, rated_at=new.rated_at
+    )
     await session.execute(
-        text(
-            "INSERT INTO rating (user_id, movie_id, score, rated_at) VALUES (:u, :m, :s, :t)"
-            " ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score,"
-            " rated_at = excluded.rated_at"
-        ),
-        {"u": user_id, "m": movie_id, "s": score, "t": at},
+        insert.on_conflict_do_update(
+            index_elements=[rating.c.user_id, rating.c.movie_id],
+            set_={"score": insert.excluded.score, "rated_at": insert.excluded.rated_at},
+        )
     )
 
 
-async def delete(session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> None:
+async def delete_rating(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> None:
     await session.execute(
-        text("DELETE FROM rating WHERE user_id = :u AND movie_id = :m"),
-        {"u": user_id, "m": movie_id},
+        delete(rating).where(rating.c.user_id == user_id, rating.c.movie_id == movie_id)
     )
 
 
 async def list_for_user(
-    session: AsyncSession, user_id: uuid.UUID, sort: RatingSort, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    sql = f"""
-        SELECT r.movie_id, k.title, r.score::float AS score, r.rated_at, count(*) OVER () AS total
-        FROM rating r LEFT JOIN known_movie k ON k.movie_id = r.movie_id
-        WHERE r.user_id = :u
-        ORDER BY {_ORDER[sort]}
-        LIMIT :limit OFFSET :offset
-    """  # noqa: S608 - the ORDER BY comes from a fixed table
-    rows = [
-        dict(r)
-        for r in (
-            await session.execute(text(sql), {"u": user_id, "limit": limit, "offset": offset})
-        ).mappings()
-    ]
+    session: AsyncSession, *, user_id: uuid.UUID, sort: RatingSort, limit: int, offset: int
+) -> tuple[list[ListedRating], int]:
+    """A page of the user's ratings in the chosen order, and how many they have in all."""
+    r, k = rating.c, known_movie.c
+    query = (
+        select(r.movie_id, k.title, r.score, r.rated_at, func.count().over().label("total"))
+        .select_from(rating.outerjoin(known_movie, k.movie_id == r.movie_id))
+        .where(r.user_id == user_id)
+        .order_by(*_ORDER[sort])
+        .limit(limit)
+        .offset(offset)
+    )
 
     async def count() -> int:
-        sql = text("SELECT count(*) FROM rating WHERE user_id = :u")
-        return int((await session.execute(sql, {"u": user_id})).scalar_one())
+        total = select(func.count()).select_from(rating).where(r.user_id == user_id)
+        return int((await session.execute(total)).scalar_one())
 
-    return await page_total(rows, offset, count)
+    rows, total = await page_total((await session.execute(query)).all(), offset, count)
+    return [as_record(ListedRating, x) for x in rows], total
 
 
-async def movies_of_user(session: AsyncSession, user_id: uuid.UUID, limit: int) -> list[int]:
+async def ratings_of_user(session: AsyncSession, *, user_id: uuid.UUID, limit: int) -> list[Rating]:
+    """Up to ``limit`` of the user's ratings, locked."""
+    r = rating.c
     rows = await session.execute(
-        text("SELECT movie_id FROM rating WHERE user_id = :u ORDER BY movie_id LIMIT :n"),
-        {"u": user_id, "n": limit},
+        select(rating)
+        .where(r.user_id == user_id)
+        .order_by(r.movie_id)
+        .limit(limit)
+        .with_for_update()
     )
-    return list(rows.scalars())
+    return [as_record(Rating, x) for x in rows]
 
 
-async def summary_for_update(session: AsyncSession, movie_id: int) -> dict[str, Any]:
-    """The movie's summary row, created if missing, locked for this transaction."""
+async def summary_for_update(session: AsyncSession, movie_id: int) -> Summary:
+    """The movie's summary, created if missing, locked for this transaction."""
     await session.execute(
-        text("INSERT INTO rating_summary (movie_id) VALUES (:m) ON CONFLICT DO NOTHING"),
-        {"m": movie_id},
+        pg_insert(rating_summary).values(movie_id=movie_id).on_conflict_do_nothing()
     )
+    s = rating_summary.c
     row = await session.execute(
-        text(
-            "SELECT count, total::float AS total, histogram FROM rating_summary"
-            " WHERE movie_id = :m FOR UPDATE"
-        ),
-        {"m": movie_id},
+        select(s.movie_id, s.count, s.total, s.histogram)
+        .where(s.movie_id == movie_id)
+        .with_for_update()
     )
-    return dict(row.mappings().one())
+    return _summary(row.one())
 
 
-async def save_summary(
-    session: AsyncSession, movie_id: int, count: int, total: float, histogram: list[int]
-) -> None:
+async def save_summary(session: AsyncSession, summary: Summary) -> None:
     await session.execute(
-        text(
-            "UPDATE rating_summary SET count = :c, total = :t, histogram = :h WHERE movie_id = :m"
-        ),
-        {"m": movie_id, "c": count, "t": total, "h": histogram},
+        update(rating_summary)
+        .where(rating_summary.c.movie_id == summary.movie_id)
+        .values(count=summary.count, total=summary.total, histogram=summary.histogram)
     )
 
 
-async def get_summary(session: AsyncSession, movie_id: int) -> dict[str, Any] | None:
+async def get_summary(session: AsyncSession, movie_id: int) -> Summary | None:
+    s = rating_summary.c
     row = await session.execute(
-        text(
-            "SELECT count, total::float AS total, histogram FROM rating_summary WHERE movie_id = :m"
-        ),
-        {"m": movie_id},
+        select(s.movie_id, s.count, s.total, s.histogram).where(s.movie_id == movie_id)
     )
-    found = row.mappings().first()
-    return dict(found) if found else None
+    found = row.first()
+    return _summary(found) if found is not None else None
 
 
-async def insert_many_ignoring_existing(
-    session: AsyncSession, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Insert ratings that do not exist yet; returns the inserted rows."""
-    if not rows:
+async def insert_missing(session: AsyncSession, ratings: list[Rating]) -> list[Rating]:
+    """Insert the ratings not present yet; the ones inserted."""
+    if not ratings:
         return []
-    result = await session.execute(
-        text(
-            "INSERT INTO rating (user_id, movie_id, score, rated_at)"
-            " SELECT * FROM unnest(CAST(:u AS uuid[]), CAST(:m AS int[]), CAST(:s AS numeric[]),"
-            " CAST(:t AS timestamptz[]))"
-            " ON CONFLICT DO NOTHING RETURNING user_id, movie_id, score::float AS score, rated_at"
-        ),
-        {
-            "u": [r["user_id"] for r in rows],
-            "m": [r["movie_id"] for r in rows],
-            "s": [r["score"] for r in rows],
-            "t": [r["rated_at"] for r in rows],
-        },
+    rows = unnest(
+        user_id=(Uuid(), [x.user_id for x in ratings]),
+        movie_id=(Integer(), [x.movie_id for x in ratings]),
+        score=(Float(), [x.score for x in ratings]),
+        rated_at=(DateTime(timezone=True), [x.rated_at for x in ratings]),
     )
-    return [dict(r) for r in result.mappings()]
+    inserted = await session.execute(
+        insert_rows(rating, rows).on_conflict_do_nothing().returning(rating)
+    )
+    return [as_record(Rating, x) for x in inserted]
 
 
-async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> list[dict[str, Any]]:
-    """Rebuild the summaries of ``movie_ids`` from the ratings (used by the bulk import)."""
-    result = await session.execute(
-        text(
-            """
-            INSERT INTO rating_summary (movie_id, count, total, histogram)
-            SELECT m.movie_id, count(r.score), coalesce(sum(r.score), 0),
-                   ARRAY(SELECT count(*) FILTER (WHERE r2.score = i * 0.5)::int
-                         FROM generate_series(1, 10) AS i
-                         LEFT JOIN rating r2 ON r2.movie_id = m.movie_id
-                         GROUP BY i ORDER BY i)
-            FROM unnest(CAST(:ids AS int[])) AS m(movie_id)
-            LEFT JOIN rating r ON r.movie_id = m.movie_id
-            GROUP BY m.movie_id
-            ON CONFLICT (movie_id) DO UPDATE SET count = excluded.count, total = excluded.total,
-                histogram = excluded.histogram
-            RETURNING movie_id, count, total::float AS total
-            """
-        ),
-        {"ids": movie_ids},
+# Counts of each score of a movie, in the histogram's order (a bulk import rebuilds them).
+_HISTOGRAM = text(
+    "ARRAY(SELECT count(*) FILTER (WHERE r2.score = i * 0.5)::int"
+    " FROM generate_series(1, 10) AS i LEFT JOIN rating r2 ON r2.movie_id = m.movie_id"
+    " GROUP BY i ORDER BY i)"
+)
+
+
+async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> list[Summary]:
+    """Rebuild the summaries of ``movie_ids`` from the ratings (the bulk import's way)."""
+    movies = unnest(movie_id=(Integer(), movie_ids)).alias("m")
+    r = rating.c
+    rebuilt = (
+        select(
+            movies.c.movie_id,
+            func.count(r.score),
+            func.coalesce(func.sum(r.score), 0),
+            literal_column(_HISTOGRAM.text),
+        )
+        .select_from(movies.outerjoin(rating, r.movie_id == movies.c.movie_id))
+        .group_by(movies.c.movie_id)
     )
-    return [dict(r) for r in result.mappings()]
+    insert = pg_insert(rating_summary).from_select(
+        ["movie_id", "count", "total", "histogram"], rebuilt
+    )
+    s = rating_summary.c
+    result = await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[s.movie_id],
+            set_={
+                "count": insert.excluded.count,
+                "total": insert.excluded.total,
+                "histogram": insert.excluded.histogram,
+            },
+        ).returning(s.movie_id, s.count, s.total, s.histogram)
+    )
+    return [_summary(x) for x in result]

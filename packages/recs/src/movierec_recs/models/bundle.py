@@ -97,6 +97,12 @@ class ModelBundle:
     #: Per genre, which items have it (computed on first use; the catalog is fixed).
     genre_items: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
+    def require_space(self) -> FeatureSpace:
+        """The item-feature space (every fitted bundle has one)."""
+        if self.space is None:
+            raise ValueError("this bundle was not fitted: it has no feature space")
+        return self.space
+
     def has_genre(self, genre: str) -> np.ndarray:
         mask = self.genre_items.get(genre)
         if mask is None:
@@ -192,7 +198,7 @@ def tune(
 def to_bytes(bundle: ModelBundle, *, meta: dict[str, Any]) -> bytes:
     """A versioned artifact: one compressed ``.npz`` with the arrays and a JSON manifest."""
     parts = bundle.parts
-    dataset = bundle.dataset
+    dataset, space = bundle.dataset, bundle.require_space()
     arrays: dict[str, np.ndarray] = {
         "item_ids": dataset.item_ids,
         "user_ids": np.asarray([str(u) for u in dataset.user_ids], dtype=str),
@@ -204,8 +210,8 @@ def to_bytes(bundle: ModelBundle, *, meta: dict[str, Any]) -> bytes:
         "lightfm_users": parts["lightfm"].user_vectors,
         "lightfm_feature_vectors": parts["lightfm"].feature_vectors,
         "lightfm_feature_biases": parts["lightfm"].feature_biases,
-        "feature_names": np.asarray(list(bundle.space.names), dtype=str),
-        "feature_idf": bundle.space.idf,
+        "feature_names": np.asarray(list(space.names), dtype=str),
+        "feature_idf": space.idf,
     }
     _put_sparse(arrays, "content", parts["content"].features)
     _put_sparse(arrays, "ratings_weights", sparse.csr_matrix(parts["ratings"].weights))
@@ -221,7 +227,9 @@ def to_bytes(bundle: ModelBundle, *, meta: dict[str, Any]) -> bytes:
     }
     arrays["manifest"] = np.asarray(json.dumps(manifest))
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    # (numpy's stub reads the keyword arrays as its allow_pickle flag.)
+    savez: Callable[..., None] = np.savez_compressed
+    savez(buffer, **arrays)
     return buffer.getvalue()
 
 
@@ -330,7 +338,7 @@ def with_catalog(bundle: ModelBundle, catalog: Dataset) -> tuple[ModelBundle, np
     item_ids = np.concatenate(
         [trained.item_ids, np.asarray([catalog.item_ids[i] for i in new], np.int64)]
     )
-    features = bundle.space.transform(catalog, new)
+    features = bundle.require_space().transform(catalog, new)
     parts = dict(bundle.parts)
     if new:
         for name in ("popular", "novelty", "content", "ratings", "lightfm"):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -58,7 +60,8 @@ class Dataset:
     user_ids: np.ndarray  # external userId per user index
     interactions: Interactions
     item_index: dict[int, int] = field(default_factory=dict)
-    user_index: dict[int, int] = field(default_factory=dict)
+    #: External user id (a MovieLens userId, or the service's user UUID as text) → index.
+    user_index: dict[Any, int] = field(default_factory=dict)
     #: Per item, "director:Name" / "actor:Name" features when the catalog knows them.
     people: list[list[str]] = field(default_factory=list)
     #: Per item, its description when the catalog has one (its terms become features).
@@ -155,7 +158,7 @@ class FeatureSpace:
         idf = (np.log((1 + dataset.n_items) / (1 + df)) + 1).astype(np.float32)
         return cls(names=names, idf=idf)
 
-    def transform(self, dataset: Dataset, items: range | None = None) -> sparse.csr_matrix:
+    def transform(self, dataset: Dataset, items: Sequence[int] | None = None) -> sparse.csr_matrix:
         """Rows of ``items`` (default all), TF-IDF weighted and L2-normalised."""
         items = items if items is not None else range(dataset.n_items)
         rows, cols = [], []

@@ -293,16 +293,18 @@ def zscore(scores: np.ndarray) -> np.ndarray:
 class Hybrid:
     """A per-user z-score blend of fitted parts; weights are tuned on a validation split."""
 
-    parts: dict[str, object]
+    parts: dict[str, Scorer]
     weights: dict[str, float]
     name: str = "hybrid"
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
-        total = None
+        total: np.ndarray | None = None
         for name, weight in self.weights.items():
             if weight:
                 part = weight * zscore(self.parts[name].score(rows, users))
                 total = part if total is None else total + part
+        if total is None:
+            raise ValueError("a hybrid needs at least one part with a weight")
         return total
 
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from celery import Celery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.cache import Cache
-from movierec_common.celery_app import task_queue_name
-from movierec_common.consumer import BatchHandler, EventConsumer, Handler
-from movierec_common.db import Database, after_commit
 from movierec_common.events import (
     Event,
     MovieDeleted,
@@ -27,65 +22,53 @@ from movierec_common.events import (
     WatchAdded,
     WatchRemoved,
 )
-from movierec_common.outbox import record, task_message
-from movierec_recs.config import Settings
+from movierec_common.outbox import record
+from movierec_common.service import Handlers
 from movierec_recs.readmodel import repository
+from movierec_recs.serving.recommender import Recommender
 
-TRAIN_TASK = "movierec_recs.train"
-
-
-def generation_key(cache: Cache, user_id: uuid.UUID | str) -> str:
-    """The counter every cached recommendation page of the user is keyed by."""
-    return cache.key("gen", user_id)
+TRAIN_TASK = "train"
 
 
-def build_handlers(
-    settings: Settings, *, cache: Cache, celery_app: Celery
-) -> tuple[dict[str, Handler], dict[str, BatchHandler]]:
+def readmodel_handlers(recommender: Recommender) -> Handlers:
     """Handlers per event type, and batch handlers for the high-volume types."""
+    runtime = recommender.runtime
+    threshold = runtime.settings.train_after_events
 
-    def touched(session: AsyncSession, user_id: uuid.UUID) -> None:
-        users: set[uuid.UUID] = session.info.setdefault("recs_touched_users", set())
-        if not users:
-
-            async def bump() -> None:
-                for user in users:
-                    await cache.incr(generation_key(cache, user))
-
-            after_commit(session, bump)
-        users.add(user_id)
+    def touched(session: AsyncSession, users: set[uuid.UUID]) -> None:
+        recommender.cache.invalidate_after_commit(
+            session, generations=[recommender.generation_key(u) for u in users]
+        )
 
     async def interactions(session: AsyncSession, users: set[uuid.UUID], n: int) -> None:
-        for user in users:
-            touched(session, user)
-        if await repository.count_events_for_training(session, n, settings.train_after_events):
-            message = task_message(celery_app, TRAIN_TASK, queue=task_queue_name(settings))
-            await record(session, message)
+        touched(session, users)
+        if await repository.count_events_for_training(session, n, threshold):
+            await record(session, runtime.task(TRAIN_TASK))
 
     async def user_upserted(session: AsyncSession, event: Event) -> None:
         data: UserRegistered = event.data()
-        await repository.upsert_user(session, data.user_id, data.favorite_genres)
-        touched(session, data.user_id)
+        await repository.upsert_user(session, user_id=data.user_id, genres=data.favorite_genres)
+        touched(session, {data.user_id})
 
     async def user_deleted(session: AsyncSession, event: Event) -> None:
         data: UserDeleted = event.data()
         await repository.delete_user(session, data.user_id)
-        touched(session, data.user_id)
+        touched(session, {data.user_id})
 
     async def movie_upserted(session: AsyncSession, event: Event) -> None:
         data: MovieUpserted = event.data()
         await repository.upsert_movie(
             session,
-            {
-                "movie_id": data.movie_id,
-                "title": data.title,
-                "year": data.year,
-                "genres": data.genres,
-                "actors": data.actors,
-                "directors": data.directors,
-                "tags": data.tags,
-                "description": data.description,
-            },
+            repository.Movie(
+                movie_id=data.movie_id,
+                title=data.title,
+                year=data.year,
+                genres=data.genres,
+                actors=data.actors,
+                directors=data.directors,
+                tags=data.tags,
+                description=data.description,
+            ),
         )
 
     async def movie_deleted(session: AsyncSession, event: Event) -> None:
@@ -113,25 +96,18 @@ def build_handlers(
 
     async def rating_removed(session: AsyncSession, event: Event) -> None:
         data: RatingRemoved = event.data()
-        await repository.remove_rating(session, data.user_id, data.movie_id)
+        await repository.remove_rating(session, user_id=data.user_id, movie_id=data.movie_id)
         await interactions(session, {data.user_id}, 1)
 
-    handlers: dict[str, Handler] = {
-        "user.registered": user_upserted,
-        "user.updated": user_upserted,
-        "user.deleted": user_deleted,
-        "movie.upserted": movie_upserted,
-        "movie.deleted": movie_deleted,
-        "watch.removed": watch_removed,
-        "rating.removed": rating_removed,
-    }
-    return handlers, {"watch.added": watches_added, "rating.set": ratings_set}
-
-
-def create_consumer(
-    settings: Settings, *, database: Database, cache: Cache, celery_app: Celery
-) -> EventConsumer:
-    handlers, batch_handlers = build_handlers(settings, cache=cache, celery_app=celery_app)
-    return EventConsumer.for_service(
-        settings, database=database, handlers=handlers, batch_handlers=batch_handlers
+    return Handlers(
+        events={
+            "user.registered": user_upserted,
+            "user.updated": user_upserted,
+            "user.deleted": user_deleted,
+            "movie.upserted": movie_upserted,
+            "movie.deleted": movie_deleted,
+            "watch.removed": watch_removed,
+            "rating.removed": rating_removed,
+        },
+        batches={"watch.added": watches_added, "rating.set": ratings_set},
     )

@@ -3,179 +3,83 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-from sqlalchemy import text
+from sqlalchemy import (
+    REAL,
+    DateTime,
+    Integer,
+    Uuid,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common.db import as_record, insert_rows, unnest
+from movierec_recs.tables import app_user, interaction, model, movie, movie_revision, training_state
+from movierec_recs.tables import watch as watch_table
 
-async def upsert_user(session: AsyncSession, user_id: uuid.UUID, genres: list[str]) -> None:
+
+@dataclass(frozen=True)
+class Movie:
+    """A movie as the recs service knows it (from movie.upserted / movie.deleted)."""
+
+    movie_id: int
+    title: str
+    year: int | None
+    genres: list[str] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
+    directors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    deleted: bool = False
+    revision: int = 0
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """What a user did with a movie: a score (None: watched, not rated) and when."""
+
+    user_id: uuid.UUID
+    movie_id: int
+    score: float | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    version: str
+    trained_at: datetime
+    algorithm: str
+    manifest: dict[str, Any]
+    artifact: bytes
+
+
+# -- users -------------------------------------------------------------------------------
+
+
+async def upsert_user(session: AsyncSession, *, user_id: uuid.UUID, genres: list[str]) -> None:
+    insert = pg_insert(app_user).values(user_id=user_id, favorite_genres=genres)
     await session.execute(
-        text(
-            "INSERT INTO app_user (user_id, favorite_genres) VALUES (:u, :g)"
-            " ON CONFLICT (user_id) DO UPDATE SET favorite_genres = excluded.favorite_genres"
-        ),
-        {"u": user_id, "g": genres},
+        insert.on_conflict_do_update(
+            index_elements=[app_user.c.user_id],
+            set_={"favorite_genres": insert.excluded.favorite_genres},
+        )
     )
 
 
 async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    params = {"u": user_id}
-    await session.execute(text("DELETE FROM app_user WHERE user_id = :u"), params)
-    await session.execute(text("DELETE FROM interaction WHERE user_id = :u"), params)
-    await session.execute(text("DELETE FROM watch WHERE user_id = :u"), params)
-
-
-async def upsert_movie(session: AsyncSession, movie: dict[str, Any]) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO movie (movie_id, title, year, genres, actors, directors, tags,"
-            " description) VALUES (:movie_id, :title, :year, :genres, :actors, :directors,"
-            " :tags, :description)"
-            " ON CONFLICT (movie_id) DO UPDATE SET title = excluded.title,"
-            " year = excluded.year, genres = excluded.genres, actors = excluded.actors,"
-            " directors = excluded.directors, tags = excluded.tags,"
-            " description = excluded.description, deleted = false,"
-            " revision = nextval('movie_revision')"
-        ),
-        movie,
-    )
-
-
-async def delete_movie(session: AsyncSession, movie_id: int) -> None:
-    await session.execute(
-        text(
-            "UPDATE movie SET deleted = true, revision = nextval('movie_revision')"
-            " WHERE movie_id = :m"
-        ),
-        {"m": movie_id},
-    )
-
-
-async def remove_watch(session: AsyncSession, entry_id: uuid.UUID) -> bool:
-    removed = await session.execute(
-        text("DELETE FROM watch WHERE entry_id = :e RETURNING user_id, movie_id"), {"e": entry_id}
-    )
-    row = removed.first()
-    if row is None:
-        return False
-    await session.execute(
-        text(
-            "UPDATE interaction SET watches = greatest(watches - 1, 0)"
-            " WHERE user_id = :u AND movie_id = :m"
-        ),
-        {"u": row.user_id, "m": row.movie_id},
-    )
-    await _drop_empty(session, row.user_id, row.movie_id)
-    return True
-
-
-async def remove_rating(session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> None:
-    await session.execute(
-        text(
-            "UPDATE interaction SET score = NULL, rated_at = NULL"
-            " WHERE user_id = :u AND movie_id = :m"
-        ),
-        {"u": user_id, "m": movie_id},
-    )
-    await _drop_empty(session, user_id, movie_id)
-
-
-async def _drop_empty(session: AsyncSession, user_id: uuid.UUID, movie_id: int) -> None:
-    await session.execute(
-        text(
-            "DELETE FROM interaction WHERE user_id = :u AND movie_id = :m"
-            " AND watches = 0 AND score IS NULL"
-        ),
-        {"u": user_id, "m": movie_id},
-    )
-
-
-async def count_events_for_training(session: AsyncSession, n: int, threshold: int) -> bool:
-    """Add ``n`` interaction events. True when a training should be queued: ``threshold``
-    reached and none queued in the last hour (the count starts again and the queueing is
-    recorded)."""
-    row = await session.execute(
-        text(
-            "UPDATE training_state SET"
-            " events_since = CASE WHEN events_since + :n >= :t AND"
-            "  (queued_at IS NULL OR queued_at < now() - interval '1 hour')"
-            "  THEN 0 ELSE events_since + :n END,"
-            " queued_at = CASE WHEN events_since + :n >= :t AND"
-            "  (queued_at IS NULL OR queued_at < now() - interval '1 hour')"
-            "  THEN now() ELSE queued_at END"
-            " WHERE id = 1 RETURNING queued_at IS NOT NULL AND queued_at = now() AS due"
-        ),
-        {"n": n, "t": threshold},
-    )
-    return bool(row.scalar_one())
-
-
-async def training_started(session: AsyncSession) -> None:
-    """A training is running: the next threshold may queue another."""
-    await session.execute(text("UPDATE training_state SET queued_at = NULL WHERE id = 1"))
-
-
-async def set_ratings(session: AsyncSession, rows: list[tuple[Any, int, float, datetime]]) -> None:
-    """Upsert (user_id, movie_id, score, rated_at) rows; a later row for a pair wins."""
-    latest = {(u, m): (s, t) for u, m, s, t in rows}
-    await session.execute(
-        text(
-            "INSERT INTO interaction (user_id, movie_id, score, rated_at)"
-            " SELECT * FROM unnest(CAST(:u AS uuid[]), CAST(:m AS int[]), CAST(:s AS real[]),"
-            " CAST(:t AS timestamptz[]))"
-            " ON CONFLICT (user_id, movie_id) DO UPDATE SET"
-            " score = excluded.score, rated_at = excluded.rated_at"
-        ),
-        {
-            "u": [u for u, _ in latest],
-            "m": [m for _, m in latest],
-            "s": [v[0] for v in latest.values()],
-            "t": [v[1] for v in latest.values()],
-        },
-    )
-
-
-async def add_watches(
-    session: AsyncSession, rows: list[tuple[uuid.UUID, uuid.UUID, int, datetime]]
-) -> set[uuid.UUID]:
-    """Record (entry_id, user_id, movie_id, watched_at) entries not seen before; the users
-    whose interactions changed."""
-    inserted = await session.execute(
-        text(
-            "INSERT INTO watch (entry_id, user_id, movie_id)"
-            " SELECT * FROM unnest(CAST(:e AS uuid[]), CAST(:u AS uuid[]), CAST(:m AS int[]))"
-            " ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id"
-        ),
-        {"e": [r[0] for r in rows], "u": [r[1] for r in rows], "m": [r[2] for r in rows]},
-    )
-    new = set(inserted.scalars())
-    counts: dict[tuple[uuid.UUID, int], list] = {}
-    for entry, user, movie, at in rows:
-        if entry in new:
-            count = counts.setdefault((user, movie), [0, at])
-            count[0] += 1
-            count[1] = max(count[1], at)
-    if counts:
-        await session.execute(
-            text(
-                "INSERT INTO interaction (user_id, movie_id, watches, watched_at)"
-                " SELECT * FROM unnest(CAST(:u AS uuid[]), CAST(:m AS int[]), CAST(:n AS int[]),"
-                " CAST(:t AS timestamptz[]))"
-                " ON CONFLICT (user_id, movie_id) DO UPDATE SET"
-                " watches = interaction.watches + excluded.watches,"
-                " watched_at = greatest(interaction.watched_at, excluded.watched_at)"
-            ),
-            {
-                "u": [u for u, _ in counts],
-                "m": [m for _, m in counts],
-                "n": [c[0] for c in counts.values()],
-                "t": [c[1] for c in counts.values()],
-            },
-        )
-    return {user for user, _ in counts}
+    for table in (app_user, interaction, watch_table):
+        await session.execute(delete(table).where(table.c.user_id == user_id))
 
 
 async def user_profile(
@@ -183,94 +87,220 @@ async def user_profile(
 ) -> tuple[list[str], list[tuple[int, float | None]]]:
     """The user's favorite genres and (movie_id, score or None for watched only) pairs."""
     genres = await session.execute(
-        text("SELECT favorite_genres FROM app_user WHERE user_id = :u"), {"u": user_id}
+        select(app_user.c.favorite_genres).where(app_user.c.user_id == user_id)
     )
     favorites = genres.scalar_one_or_none() or []
-    rows = await session.execute(
-        text("SELECT movie_id, score FROM interaction WHERE user_id = :u"), {"u": user_id}
-    )
+    i = interaction.c
+    rows = await session.execute(select(i.movie_id, i.score).where(i.user_id == user_id))
     return list(favorites), [(r.movie_id, r.score) for r in rows]
 
 
-async def movies_since(session: AsyncSession, revision: int) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        text(
-            "SELECT movie_id, title, year, genres, actors, directors, tags, description,"
-            " deleted, revision FROM movie"
-            " WHERE revision > :r ORDER BY revision"
-        ),
-        {"r": revision},
-    )
-    return [dict(r) for r in rows.mappings()]
+# -- movies ------------------------------------------------------------------------------
 
 
-async def all_interactions(session: AsyncSession) -> list[Any]:
-    """Every interaction with a movie still in the catalog (for training)."""
-    rows = await session.execute(
-        text(
-            "SELECT i.user_id, i.movie_id, i.score,"
-            " greatest(i.rated_at, i.watched_at) AS at FROM interaction i"
-            " JOIN movie m ON m.movie_id = i.movie_id AND NOT m.deleted"
-            " ORDER BY i.user_id, i.movie_id"
+async def upsert_movie(session: AsyncSession, data: Movie) -> None:
+    values = {
+        "movie_id": data.movie_id,
+        "title": data.title,
+        "year": data.year,
+        "genres": data.genres,
+        "actors": data.actors,
+        "directors": data.directors,
+        "tags": data.tags,
+        "description": data.description,
+    }
+    insert = pg_insert(movie).values(**values)
+    changed = {name: insert.excluded[name] for name in values if name != "movie_id"}
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[movie.c.movie_id],
+            set_={**changed, "deleted": False, "revision": movie_revision.next_value()},
         )
     )
-    return list(rows)
+
+
+async def delete_movie(session: AsyncSession, movie_id: int) -> None:
+    await session.execute(
+        update(movie)
+        .where(movie.c.movie_id == movie_id)
+        .values(deleted=True, revision=movie_revision.next_value())
+    )
+
+
+async def movies_since(session: AsyncSession, revision: int) -> list[Movie]:
+    """Every movie changed after ``revision`` (deleted ones included), in revision order."""
+    rows = await session.execute(
+        select(movie).where(movie.c.revision > revision).order_by(movie.c.revision)
+    )
+    return [as_record(Movie, r) for r in rows]
+
+
+# -- interactions ------------------------------------------------------------------------
+
+
+async def set_ratings(
+    session: AsyncSession, ratings: list[tuple[uuid.UUID, int, float, datetime]]
+) -> None:
+    """Upsert (user_id, movie_id, score, rated_at) rows; a later row for a pair wins."""
+    latest = {(u, m): (s, t) for u, m, s, t in ratings}
+    rows = unnest(
+        user_id=(Uuid(), [u for u, _ in latest]),
+        movie_id=(Integer(), [m for _, m in latest]),
+        score=(REAL(), [v[0] for v in latest.values()]),
+        rated_at=(DateTime(timezone=True), [v[1] for v in latest.values()]),
+    )
+    insert = insert_rows(interaction, rows)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[interaction.c.user_id, interaction.c.movie_id],
+            set_={"score": insert.excluded.score, "rated_at": insert.excluded.rated_at},
+        )
+    )
+
+
+async def remove_rating(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> None:
+    i = interaction.c
+    await session.execute(
+        update(interaction)
+        .where(i.user_id == user_id, i.movie_id == movie_id)
+        .values(score=None, rated_at=None)
+    )
+    await _drop_empty(session, user_id=user_id, movie_id=movie_id)
+
+
+async def add_watches(
+    session: AsyncSession, watches: list[tuple[uuid.UUID, uuid.UUID, int, datetime]]
+) -> set[uuid.UUID]:
+    """Record (entry_id, user_id, movie_id, watched_at) entries not seen before; the users
+    whose interactions changed."""
+    entries = unnest(
+        entry_id=(Uuid(), [w[0] for w in watches]),
+        user_id=(Uuid(), [w[1] for w in watches]),
+        movie_id=(Integer(), [w[2] for w in watches]),
+    )
+    inserted = await session.execute(
+        insert_rows(watch_table, entries).on_conflict_do_nothing().returning(watch_table.c.entry_id)
+    )
+    new = set(inserted.scalars())
+    counts: dict[tuple[uuid.UUID, int], tuple[int, datetime]] = {}
+    for entry, user, movie_id, at in watches:
+        if entry in new:
+            count, latest = counts.get((user, movie_id), (0, at))
+            counts[(user, movie_id)] = (count + 1, max(latest, at))
+    if counts:
+        rows = unnest(
+            user_id=(Uuid(), [u for u, _ in counts]),
+            movie_id=(Integer(), [m for _, m in counts]),
+            watches=(Integer(), [c[0] for c in counts.values()]),
+            watched_at=(DateTime(timezone=True), [c[1] for c in counts.values()]),
+        )
+        insert = insert_rows(interaction, rows)
+        i = interaction.c
+        await session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[i.user_id, i.movie_id],
+                set_={
+                    "watches": i.watches + insert.excluded.watches,
+                    "watched_at": func.greatest(i.watched_at, insert.excluded.watched_at),
+                },
+            )
+        )
+    return {user for user, _ in counts}
+
+
+async def remove_watch(session: AsyncSession, entry_id: uuid.UUID) -> bool:
+    removed = await session.execute(
+        delete(watch_table)
+        .where(watch_table.c.entry_id == entry_id)
+        .returning(watch_table.c.user_id, watch_table.c.movie_id)
+    )
+    row = removed.first()
+    if row is None:
+        return False
+    i = interaction.c
+    await session.execute(
+        update(interaction)
+        .where(i.user_id == row.user_id, i.movie_id == row.movie_id)
+        .values(watches=func.greatest(i.watches - 1, 0))
+    )
+    await _drop_empty(session, user_id=row.user_id, movie_id=row.movie_id)
+    return True
+
+
+async def _drop_empty(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> None:
+    i = interaction.c
+    await session.execute(
+        delete(interaction).where(
+            i.user_id == user_id, i.movie_id == movie_id, i.watches == 0, i.score.is_(None)
+        )
+    )
+
+
+async def all_interactions(session: AsyncSession) -> list[Interaction]:
+    """Every interaction with a movie still in the catalog (for training)."""
+    i, m = interaction.c, movie.c
+    rows = await session.execute(
+        select(i.user_id, i.movie_id, i.score, func.greatest(i.rated_at, i.watched_at).label("at"))
+        .select_from(interaction.join(movie, and_(m.movie_id == i.movie_id, m.deleted.is_(False))))
+        .order_by(i.user_id, i.movie_id)
+    )
+    return [as_record(Interaction, r) for r in rows]
+
+
+# -- training ----------------------------------------------------------------------------
+
+
+async def count_events_for_training(session: AsyncSession, n: int, threshold: int) -> bool:
+    """Add ``n`` interaction events. True when a training should be queued: ``threshold``
+    reached and none queued in the last hour (the count starts again and the queueing is
+    recorded)."""
+    t = training_state.c
+    due = and_(
+        t.events_since + n >= threshold,
+        or_(t.queued_at.is_(None), t.queued_at < func.now() - timedelta(hours=1)),
+    )
+    row = await session.execute(
+        update(training_state)
+        .where(t.id == 1)
+        .values(
+            events_since=case((due, 0), else_=t.events_since + n),
+            queued_at=case((due, func.now()), else_=t.queued_at),
+        )
+        .returning(and_(t.queued_at.is_not(None), t.queued_at == func.now()))
+    )
+    return bool(row.scalar_one())
+
+
+async def training_started(session: AsyncSession) -> None:
+    """A training is running: the next threshold may queue another."""
+    await session.execute(
+        update(training_state).where(training_state.c.id == 1).values(queued_at=None)
+    )
 
 
 async def newest_model_version(session: AsyncSession) -> str | None:
+    m = model.c
     row = await session.execute(
-        text("SELECT version FROM model ORDER BY trained_at DESC, version DESC LIMIT 1")
+        select(m.version).order_by(m.trained_at.desc(), m.version.desc()).limit(1)
     )
     return row.scalar_one_or_none()
 
 
 async def newest_model_age(session: AsyncSession) -> float | None:
     """Seconds since the newest model was trained (None without a model)."""
-    row = await session.execute(
-        text("SELECT extract(epoch FROM now() - max(trained_at)) FROM model")
-    )
-    age = row.scalar_one_or_none()
-    return None if age is None else float(age)
+    age = func.extract("epoch", func.now() - func.max(model.c.trained_at))
+    found = (await session.execute(select(age))).scalar_one_or_none()
+    return None if found is None else float(found)
 
 
-async def load_model(session: AsyncSession, version: str) -> Any:
-    row = await session.execute(
-        text(
-            "SELECT version, trained_at, algorithm, manifest, artifact FROM model"
-            " WHERE version = :v"
-        ),
-        {"v": version},
-    )
-    return row.first()
+async def load_model(session: AsyncSession, version: str) -> StoredModel | None:
+    row = (await session.execute(select(model).where(model.c.version == version))).first()
+    return as_record(StoredModel, row) if row is not None else None
 
 
-async def save_model(
-    session: AsyncSession,
-    *,
-    version: str,
-    trained_at: datetime,
-    algorithm: str,
-    manifest: dict[str, Any],
-    artifact: bytes,
-    keep: int,
-) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO model (version, trained_at, algorithm, manifest, artifact)"
-            " VALUES (:v, :t, :a, CAST(:m AS jsonb), :b)"
-        ),
-        {
-            "v": version,
-            "t": trained_at,
-            "a": algorithm,
-            "m": orjson.dumps(manifest).decode(),
-            "b": artifact,
-        },
-    )
-    await session.execute(
-        text(
-            "DELETE FROM model WHERE version NOT IN (SELECT version FROM model"
-            " ORDER BY trained_at DESC, version DESC LIMIT :k)"
-        ),
-        {"k": keep},
-    )
+async def save_model(session: AsyncSession, stored: StoredModel, *, keep: int) -> None:
+    """Store a model version and drop all but the newest ``keep``."""
+    m = model.c
+    await session.execute(insert(model).values(**asdict(stored)))
+    newest = select(m.version).order_by(m.trained_at.desc(), m.version.desc()).limit(keep)
+    await session.execute(delete(model).where(m.version.not_in(newest)))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi import Path as Path_
 
-from movierec_common.deps import CurrentUser
+from movierec_common.deps import CurrentUser, current_service
 from movierec_common.genres import Genre
-from movierec_common.pagination import MAX_LIMIT
+from movierec_common.pagination import PageParams, page_params
 from movierec_recs.serving.recommender import Recommender
 from movierec_recs.serving.schemas import ModelInfo, RecommendationPage, Strategy
 
@@ -17,17 +17,13 @@ router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
 #: Rankings are computed to offset + limit: deep pages are cut off where they stop being useful.
 MAX_OFFSET = 1000
-NO_MODEL = {503: {"description": "No model has been trained yet"}}
+NO_MODEL: dict[int | str, dict[str, Any]] = {503: {"description": "No model has been trained yet"}}
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–100).")]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (≤ 1000).")]
+RecommenderDep = Annotated[Recommender, Depends(current_service)]
+PageDep = Annotated[PageParams, Depends(page_params(MAX_OFFSET, "Items to skip (≤ 1000)."))]
 Genres = Annotated[
     list[Genre] | None, Query(max_length=19, description="Repeatable; all must match.")
 ]
-
-
-def _recommender(request: Request) -> Recommender:
-    return request.app.state.recommender
 
 
 def _json(body: bytes) -> Response:
@@ -42,19 +38,17 @@ def _json(body: bytes) -> Response:
     responses={401: {"description": "Not logged in"}, **NO_MODEL},
 )
 async def recommendations(
-    request: Request,
+    recommender: RecommenderDep,
     principal: CurrentUser,
+    page: PageDep,
     strategy: Annotated[Strategy, Query(description="Which recommender ranks.")] = Strategy.hybrid,
     genre: Genres = None,
-    limit: Limit = 20,
-    offset: Offset = 0,
 ) -> Response:
-    body = await _recommender(request).for_user(
-        principal.user_id,
+    body = await recommender.for_user(
+        user_id=principal.user_id,
         strategy=strategy.value,
         genres=list(dict.fromkeys(genre or [])),
-        limit=limit,
-        offset=offset,
+        page=page,
     )
     return _json(body)
 
@@ -65,12 +59,8 @@ async def recommendations(
     response_model=RecommendationPage,
     responses=NO_MODEL,
 )
-async def popular(
-    request: Request, genre: Genres = None, limit: Limit = 20, offset: Offset = 0
-) -> Response:
-    body = await _recommender(request).popular(
-        genres=list(dict.fromkeys(genre or [])), limit=limit, offset=offset
-    )
+async def popular(recommender: RecommenderDep, page: PageDep, genre: Genres = None) -> Response:
+    body = await recommender.popular(genres=list(dict.fromkeys(genre or [])), page=page)
     return _json(body)
 
 
@@ -81,15 +71,14 @@ async def popular(
     responses={404: {"description": "Unknown movie"}, **NO_MODEL},
 )
 async def similar(
-    request: Request,
+    recommender: RecommenderDep,
     movie_id: Annotated[int, Path_(ge=1, le=2_147_483_647, description="Movie id")],
-    limit: Limit = 20,
-    offset: Offset = 0,
+    page: PageDep,
 ) -> Response:
-    body = await _recommender(request).similar(movie_id, limit=limit, offset=offset)
+    body = await recommender.similar(movie_id=movie_id, page=page)
     return _json(body)
 
 
 @router.get("/model", summary="The model serving now", responses=NO_MODEL)
-async def model(request: Request) -> ModelInfo:
-    return ModelInfo.model_validate(_recommender(request).model_info())
+async def model(recommender: RecommenderDep) -> ModelInfo:
+    return ModelInfo.model_validate(recommender.model_info())

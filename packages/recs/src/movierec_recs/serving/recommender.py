@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from movierec_common.cache import Cache
-from movierec_common.db import Database
-from movierec_common.errors import NotFoundError
-from movierec_common.users import AccountDeletedError, is_deleted
+from movierec_common.consumer import is_tombstoned
+from movierec_common.errors import AccountDeletedError, NotFoundError
+from movierec_common.pagination import PageParams
+from movierec_common.service import Runtime
+from movierec_recs.config import Settings
 from movierec_recs.models.bundle import explain as explain_items
 from movierec_recs.models.bundle import genre_mask, ranked, recommend
 from movierec_recs.readmodel import repository
-from movierec_recs.readmodel.handlers import generation_key
 from movierec_recs.serving.state import ServingState, Snapshot
 
 
@@ -31,22 +31,32 @@ def _window(snapshot: Snapshot) -> str:
 
 
 class Recommender:
-    def __init__(
-        self, *, state: ServingState, cache: Cache, database: Database, implicit_score: float
-    ) -> None:
-        self.state = state
-        self.cache = cache
-        self.database = database
-        self.implicit_score = implicit_score
+    """The recs service: serving from the newest model, over read models kept by its
+    consumer (see readmodel.handlers)."""
+
+    def __init__(self, runtime: Runtime[Settings, Recommender]) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.cache = runtime.cache
+        self.database = runtime.database
+        self.state = ServingState(
+            runtime.database, refresh_seconds=runtime.settings.refresh_seconds
+        )
+        self.implicit_score = runtime.settings.implicit_score
+
+    def generation_key(self, user_id: uuid.UUID | str) -> str:
+        """The counter every cached recommendation page of the user is keyed by."""
+        return self.cache.key("gen", user_id)
 
     # -- the endpoints' entry points (cached JSON bytes) ---------------------------------
 
     async def for_user(
-        self, user_id: uuid.UUID, *, strategy: str, genres: list[str], limit: int, offset: int
+        self, *, user_id: uuid.UUID, strategy: str, genres: list[str], page: PageParams
     ) -> bytes:
+        limit, offset = page.limit, page.offset
         snapshot = self.state.require()
         user = str(user_id)
-        generation = await self.cache.generation(generation_key(self.cache, user))
+        generation = await self.cache.generation(self.generation_key(user))
         key = self.cache.key(
             "u", user, generation, snapshot.version, snapshot.catalog_revision, strategy,
             ",".join(sorted(genres)), limit, offset,
@@ -55,7 +65,8 @@ class Recommender:
             key, lambda: self._for_user(snapshot, user_id, strategy, genres, limit, offset)
         )
 
-    async def popular(self, *, genres: list[str], limit: int, offset: int) -> bytes:
+    async def popular(self, *, genres: list[str], page: PageParams) -> bytes:
+        limit, offset = page.limit, page.offset
         snapshot = self.state.require()
         key = self.cache.key(
             "popular", snapshot.version, snapshot.catalog_revision, ",".join(sorted(genres)),
@@ -65,7 +76,8 @@ class Recommender:
             key, lambda: self._popular(snapshot, genres, limit, offset)
         )
 
-    async def similar(self, movie_id: int, *, limit: int, offset: int) -> bytes:
+    async def similar(self, *, movie_id: int, page: PageParams) -> bytes:
+        limit, offset = page.limit, page.offset
         snapshot = self.state.require()
         item = snapshot.bundle.dataset.item_index.get(movie_id)
         if item is None or not snapshot.available[item]:
@@ -104,8 +116,8 @@ class Recommender:
         offset: int,
     ) -> dict[str, Any]:
         async with self.database.transaction() as session:
-            if await is_deleted(session, user_id):
-                raise AccountDeletedError()
+            if await is_tombstoned(session, "user", user_id):
+                raise AccountDeletedError
             favorites, pairs = await repository.user_profile(session, user_id)
         bundle = snapshot.bundle
         index = bundle.dataset.item_index

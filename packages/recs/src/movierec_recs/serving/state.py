@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,7 @@ from movierec_common.errors import ServiceUnavailableError
 from movierec_common.logging import get_logger
 from movierec_recs.models.bundle import ModelBundle, from_bytes, with_catalog
 from movierec_recs.readmodel import repository
+from movierec_recs.readmodel.repository import Movie
 from movierec_recs.training import catalog_dataset
 
 log = get_logger(__name__)
@@ -59,7 +62,7 @@ class ServingState:
         self.snapshot: Snapshot | None = None
         self._trained: _Trained | None = None
         self._failed_version: str | None = None
-        self._movies: dict[int, dict[str, Any]] = {}
+        self._movies: dict[int, Movie] = {}
         self._revision = 0
 
     def require(self) -> Snapshot:
@@ -78,11 +81,11 @@ class ServingState:
             if version is not None and version not in (current, self._failed_version):
                 row = await repository.load_model(session, version)
         for movie in changes:
-            self._revision = max(self._revision, movie["revision"])
-            if movie["deleted"]:
-                self._movies.pop(movie["movie_id"], None)
+            self._revision = max(self._revision, movie.revision)
+            if movie.deleted:
+                self._movies.pop(movie.movie_id, None)
             else:
-                self._movies[movie["movie_id"]] = movie
+                self._movies[movie.movie_id] = movie
         if row is not None:
             try:
                 bundle, _ = await asyncio.to_thread(from_bytes, row.artifact)
@@ -108,6 +111,19 @@ class ServingState:
             catalog_revision=self._revision,
         )
         return True
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Serve at once if a model exists, and keep looking for newer ones meanwhile."""
+        with contextlib.suppress(Exception):
+            await self.refresh()
+        stop = asyncio.Event()
+        refresher = asyncio.create_task(self.run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await refresher
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -1,0 +1,66 @@
+"""Tables of the auth service (besides the kernel's)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import conv
+
+from movierec_common.db import new_metadata, required
+
+metadata = new_metadata()
+
+user_account = Table(
+    "user_account",
+    metadata,
+    required("id", Uuid),
+    required("email", Text),
+    required("first_name", Text),
+    required("last_name", Text),
+    required("favorite_genres", ARRAY(Text), server_default="{}"),
+    required("password_hash", Text),
+    required("role", Text, server_default="user"),
+    required("created_at", DateTime(timezone=True), server_default=func.now()),
+    required("updated_at", DateTime(timezone=True), server_default=func.now()),
+    PrimaryKeyConstraint("id", name="user_account_pkey"),
+    CheckConstraint("role IN ('user', 'admin')", name=conv("role")),
+)
+# Emails are unique case-insensitively; lookups use lower(email).
+Index("uq_user_account_email_lower", func.lower(user_account.c.email), unique=True)
+
+#: One refresh token; a login starts a family, each refresh adds a token to it.
+refresh_token = Table(
+    "refresh_token",
+    metadata,
+    required("id", Uuid),
+    required("token_hash", LargeBinary),
+    required(
+        "user_id",
+        Uuid,
+        ForeignKey("user_account.id", ondelete="CASCADE", name="refresh_token_user_id_fkey"),
+    ),
+    required("family_id", Uuid),
+    required("created_at", DateTime(timezone=True), server_default=func.now()),
+    #: Absolute end of the family: refreshing never extends it.
+    required("expires_at", DateTime(timezone=True)),
+    Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("id", name="refresh_token_pkey"),
+    UniqueConstraint("token_hash", name="refresh_token_token_hash_key"),
+)
+Index("ix_refresh_token_family_id", refresh_token.c.family_id)
+Index("ix_refresh_token_user_id", refresh_token.c.user_id)
+Index("ix_refresh_token_expires_at", refresh_token.c.expires_at)

@@ -1,3 +1,0 @@
-from movierec_common.migrations import run_env
-
-run_env()
