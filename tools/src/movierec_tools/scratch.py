@@ -70,6 +70,14 @@ class ScratchRun:
     def database_name(self, name: str) -> str:
         return f"mrt_{self.run_id}_{name}"
 
+    def fresh_name(self, name: str) -> str:
+        """``name``, or ``name_2``, ``name_3`` … when this run has a database of that name."""
+        candidate, n = name, 1
+        while self.database_name(candidate) in self.databases:
+            n += 1
+            candidate = f"{name}_{n}"
+        return candidate
+
     def database_url(self, name: str) -> str:
         return database_url_on(self.postgres_url, self.database_name(name))
 
@@ -86,7 +94,8 @@ class ScratchRun:
     ) -> S:
         """A migrated database of ``spec``'s service (named ``name``, default the service's)
         and its settings pointing at this run's names and keys."""
-        url = await self.create_database(name or spec.name, migrations=spec.version_folders)
+        own = name or self.fresh_name(spec.name)
+        url = await self.create_database(own, migrations=spec.version_folders)
         return self.settings(spec.settings, url, jwks=jwks, **extra)
 
     def settings(self, cls: type[S], database_url: str, *, jwks: Path, **extra: Any) -> S:

@@ -2,8 +2,10 @@
 
 A service package's conftest defines ``service_spec`` (its spec); ``settings`` (a migrated
 database of the run), ``service_env`` (the same settings for a child process), ``app``
-(the service's app, lifespan running) and ``client`` (HTTP to it) then come from here, and
-a conftest overrides the ones it needs otherwise.
+(the service's app, lifespan running), ``client`` (HTTP to it) and ``live`` (its API as a
+real process) then come from here, and a conftest overrides the ones it needs otherwise.
+The database of a user-data service (one with the ``known_movie`` table) starts with the
+``known_movies`` fixture's movies known, as if the catalog's events had arrived.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from movierec_testkit import asgi_client, serving
 from movierec_testkit.proxy import TcpProxy
 from movierec_tools.processes import ServiceProcess
 from movierec_tools.scratch import ScratchRun
+from movierec_userdata.known_movies import add_known_movies
+from movierec_userdata.tables import known_movie
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -99,16 +103,39 @@ def tcp_proxy() -> Iterator[Callable[[str, int], TcpProxy]]:
         proxy.stop()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest.fixture(scope="session")
+def known_movies() -> dict[int, str]:
+    """The movies a user-data service's test database knows: 1–200, titled "Movie <id>"."""
+    return {i: f"Movie {i}" for i in range(1, 201)}
+
+
+@pytest.fixture(scope="session")
+def service_databases() -> dict[str, ServiceSettings]:
+    """The settings of each service's database made in this test process, by service."""
+    return {}
+
+
+# Function-scoped over a session-wide store: a session-scoped fixture here would be made
+# once for the first package's `service_spec` and then handed to every other package.
+@pytest_asyncio.fixture(loop_scope="session")
 async def settings(
-    test_run: ScratchRun, signing: dict[str, Any], service_spec: ServiceSpec[Any, Any]
+    test_run: ScratchRun,
+    signing: dict[str, Any],
+    service_spec: ServiceSpec[Any, Any],
+    known_movies: dict[int, str],
+    service_databases: dict[str, ServiceSettings],
 ) -> ServiceSettings:
-    """The service's settings on a migrated database of this run."""
-    return await test_run.service_settings(service_spec, jwks=signing["jwks"])
+    """The service's settings on a migrated database of this run (made once per process)."""
+    if service_spec.name not in service_databases:
+        made = await test_run.service_settings(service_spec, jwks=signing["jwks"])
+        tables = {t for metadata in service_spec.tables for t in metadata.sorted_tables}
+        if known_movie in tables:
+            async with service_spec.runtime(made) as runtime, runtime.database.transaction() as s:
+                await add_known_movies(s, known_movies)
+        service_databases[service_spec.name] = made
+    return service_databases[service_spec.name]
 
 
-# Function-scoped, like the fixtures below: each package's conftest has its own `settings`,
-# and a session-scoped fixture here would keep the first package's for all.
 @pytest.fixture
 def service_env(test_run: ScratchRun, settings: ServiceSettings) -> dict[str, str]:
     """The environment that gives a child process (``movierec-<svc> …``) the same settings."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,22 +32,10 @@ def demo_entry_id(movielens_user_id: int, movie_id: int, stamp: datetime) -> uui
     )
 
 
-def _added(entry: Entry) -> tuple[str, WatchAdded]:
-    return "watch.added", WatchAdded(
-        entry_id=entry.id,
-        user_id=entry.user_id,
-        movie_id=entry.movie_id,
-        watched_at=entry.watched_at,
-    )
-
-
-def _removed(entry: Entry) -> tuple[str, WatchRemoved]:
-    return "watch.removed", WatchRemoved(
-        entry_id=entry.id,
-        user_id=entry.user_id,
-        movie_id=entry.movie_id,
-        watched_at=entry.watched_at,
-    )
+def _event(entry: Entry, *, added: bool) -> tuple[str, WatchAdded | WatchRemoved]:
+    """watch.added or watch.removed of ``entry`` (both carry the whole entry)."""
+    event_type, payload = ("watch.added", WatchAdded) if added else ("watch.removed", WatchRemoved)
+    return event_type, payload(**{**asdict(entry), "entry_id": entry.id})
 
 
 class HistoryService(UserDataService):
@@ -67,7 +56,7 @@ class HistoryService(UserDataService):
             watched_at=watched_at or datetime.now(UTC),
         )
         await repository.insert_entry(session, entry)
-        await self.events.emit(session, *_added(entry))
+        await self.events.emit(session, *_event(entry, added=True))
         self.touched(session, {user_id})
         return WatchOut(id=entry.id, movie_id=movie_id, title=None, watched_at=entry.watched_at)
 
@@ -75,7 +64,7 @@ class HistoryService(UserDataService):
         if not entries:
             return
         await repository.delete_entries(session, [e.id for e in entries])
-        await self.events.emit_many(session, [_removed(e) for e in entries])
+        await self.events.emit_many(session, [_event(e, added=False) for e in entries])
         self.touched(session, {e.user_id for e in entries})
 
     async def remove_entry(
@@ -112,7 +101,7 @@ class HistoryService(UserDataService):
             for r in ratings
         ]
         inserted = await repository.insert_missing(session, entries)
-        await self.events.emit_many(session, [_added(e) for e in inserted])
+        await self.events.emit_many(session, [_event(e, added=True) for e in inserted])
         self.touched(session, {e.user_id for e in inserted})
         return len(inserted)
 

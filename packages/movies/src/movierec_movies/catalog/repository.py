@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.db import AnyRow, unnest
+from movierec_common.db import as_record, insert_rows, unnest
 from movierec_common.pagination import page_total
 from movierec_movies.catalog.importer import MovieRecord
 from movierec_movies.catalog.schemas import Sort
@@ -80,18 +80,6 @@ class PersonRow:
     name: str
     roles: list[str]
     movies: int
-
-
-def _movie_row(r: AnyRow) -> MovieRow:
-    return MovieRow(
-        id=r.id,
-        title=r.title,
-        year=r.year,
-        imdb_rating=r.imdb_rating,
-        rating_average=r.rating_average,
-        rating_count=r.rating_count,
-        popularity_raw=r.popularity_raw,
-    )
 
 
 @dataclass(frozen=True)
@@ -191,7 +179,7 @@ async def search_movies(
         return int((await session.execute(text(count_sql), count_params)).scalar_one())
 
     rows, total = await page_total(result, offset, count)
-    return [_movie_row(r) for r in rows], total
+    return [as_record(MovieRow, r) for r in rows], total
 
 
 async def movie_detail(session: AsyncSession, movie_id: int) -> MovieDetailRow | None:
@@ -219,19 +207,7 @@ async def movie_detail(session: AsyncSession, movie_id: int) -> MovieDetailRow |
         .where(m.id == movie_id)
     )
     r = (await session.execute(query)).first()
-    if r is None:
-        return None
-    return MovieDetailRow(
-        **_movie_row(r).__dict__,
-        description=r.description,
-        runtime_minutes=r.runtime_minutes,
-        imdb_id=r.imdb_id,
-        tmdb_id=r.tmdb_id,
-        tags=list(r.tags or []),
-        watch_count=r.watch_count,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
+    return as_record(MovieDetailRow, r) if r is not None else None
 
 
 async def genres_and_people(
@@ -308,9 +284,7 @@ async def search_people(
         return int((await session.execute(text(count_sql), count_params)).scalar_one())
 
     rows, total = await page_total(result, offset, count)
-    return [
-        PersonRow(id=r.id, name=r.name, roles=list(r.roles), movies=r.movies) for r in rows
-    ], total
+    return [as_record(PersonRow, r) for r in rows], total
 
 
 async def content_hashes(session: AsyncSession) -> dict[int, str]:
@@ -354,16 +328,8 @@ async def write_movies(session: AsyncSession, records: list[MovieRecord]) -> Non
         text(_UPSERT),
         [
             {
-                "id": r.id,
-                "title": r.title,
-                "year": r.year,
-                "description": r.description,
+                **asdict(r),
                 "description_text": r.description or "",
-                "runtime_minutes": r.runtime_minutes,
-                "imdb_id": r.imdb_id,
-                "tmdb_id": r.tmdb_id,
-                "imdb_rating": r.imdb_rating,
-                "tags": r.tags,
                 "tags_text": " ".join(r.tags),
                 "people": " ".join([*r.directors, *r.actors]),
                 "search_text": r.search_text(),
@@ -445,8 +411,7 @@ async def count_watches(
         weight=(Float(), [w[2] for w in watches]),
     )
     inserted = await session.execute(
-        pg_insert(counted_watch)
-        .from_select(["entry_id", "movie_id", "weight"], select(rows))
+        insert_rows(counted_watch, rows)
         .on_conflict_do_nothing()
         .returning(counted_watch.c.movie_id, counted_watch.c.weight)
     )
@@ -460,9 +425,7 @@ async def count_watches(
             popularity_raw=(Float(), [t[0] for t in totals.values()]),
             watch_count=(Integer(), [t[1] for t in totals.values()]),
         )
-        insert = pg_insert(movie_stats).from_select(
-            ["movie_id", "popularity_raw", "watch_count"], select(sums)
-        )
+        insert = insert_rows(movie_stats, sums)
         s = movie_stats.c
         await session.execute(
             insert.on_conflict_do_update(
@@ -543,4 +506,4 @@ async def update_job(
 
 async def get_job(session: AsyncSession, job_id: uuid.UUID) -> ImportJob | None:
     found = (await session.execute(select(import_job).where(import_job.c.id == job_id))).first()
-    return ImportJob(**found._asdict()) if found is not None else None
+    return as_record(ImportJob, found) if found is not None else None

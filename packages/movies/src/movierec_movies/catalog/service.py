@@ -21,7 +21,7 @@ from movierec_common.events import MovieDeleted, MovieUpserted
 from movierec_common.outbox import record
 from movierec_common.pagination import Page, PageParams
 from movierec_common.service import Runtime
-from movierec_movies.catalog import repository
+from movierec_movies.catalog import repository, schemas
 from movierec_movies.catalog.exceptions import (
     ImportJobNotFoundError,
     ImportSourceError,
@@ -29,15 +29,6 @@ from movierec_movies.catalog.exceptions import (
 )
 from movierec_movies.catalog.importer import MovieRecord, read_catalog
 from movierec_movies.catalog.repository import Filters, ImportJob, MovieRow
-from movierec_movies.catalog.schemas import (
-    GenreOut,
-    MovieCreate,
-    MovieDetail,
-    MovieSummary,
-    MovieUpdate,
-    PersonOut,
-    Sort,
-)
 from movierec_movies.config import Settings
 
 #: Popularity weights are 2^((t - EPOCH) / half-life): adding and removing a watch is O(1),
@@ -52,16 +43,8 @@ Progress = Callable[[str, int, int], Awaitable[None]]
 
 
 def upserted_payload(record: MovieRecord) -> MovieUpserted:
-    return MovieUpserted(
-        movie_id=record.id,
-        title=record.title,
-        year=record.year,
-        genres=record.genres,
-        actors=record.actors,
-        directors=record.directors,
-        description=record.description,
-        tags=record.tags,
-    )
+    """The event of a movie's record (the payload takes the fields it has)."""
+    return MovieUpserted.model_validate({**asdict(record), "movie_id": record.id})
 
 
 class CatalogService:
@@ -94,11 +77,11 @@ class CatalogService:
         *,
         filters: Filters,
         genres: list[str],
-        sort: Sort | None,
+        sort: schemas.Sort | None,
         page: PageParams,
     ) -> bytes:
         """One page of results as JSON (the list envelope), cached."""
-        effective = sort or (Sort.relevance if filters.q else Sort.popularity)
+        effective = sort or (schemas.Sort.relevance if filters.q else schemas.Sort.popularity)
         signature = json.dumps(
             [
                 filters.q,
@@ -120,7 +103,11 @@ class CatalogService:
             async with self.database.transaction() as session:
                 ids = await repository.genre_ids(session, genres) if genres else []
                 if len(ids) != len(genres):
-                    return Page[MovieSummary].of([], total=0, params=page).model_dump(mode="json")
+                    return (
+                        Page[schemas.MovieSummary]
+                        .of([], total=0, params=page)
+                        .model_dump(mode="json")
+                    )
                 rows, total = await repository.search_movies(
                     session,
                     Filters(**{**filters.__dict__, "genre_ids": tuple(ids)}),
@@ -133,10 +120,12 @@ class CatalogService:
 
         return await self.cache.get_or_set_raw(self.cache.key("list", generation, digest), load)
 
-    async def _summaries(self, session: AsyncSession, rows: list[MovieRow]) -> list[MovieSummary]:
+    async def _summaries(
+        self, session: AsyncSession, rows: list[MovieRow]
+    ) -> list[schemas.MovieSummary]:
         genres, people = await repository.genres_and_people(session, [r.id for r in rows])
         return [
-            MovieSummary(
+            schemas.MovieSummary(
                 id=r.id,
                 title=r.title,
                 year=r.year,
@@ -164,13 +153,13 @@ class CatalogService:
             raise MovieNotFoundError(movie_id)
         return raw
 
-    async def _detail(self, session: AsyncSession, movie_id: int) -> MovieDetail | None:
+    async def _detail(self, session: AsyncSession, movie_id: int) -> schemas.MovieDetail | None:
         row = await repository.movie_detail(session, movie_id)
         if row is None:
             return None
         genres, people = await repository.genres_and_people(session, [movie_id])
         cast = people.get(movie_id, {"actor": [], "director": []})
-        return MovieDetail(
+        return schemas.MovieDetail(
             id=row.id,
             title=row.title,
             year=row.year,
@@ -191,7 +180,7 @@ class CatalogService:
             updated_at=row.updated_at,
         )
 
-    async def genres(self) -> list[GenreOut]:
+    async def genres(self) -> list[schemas.GenreOut]:
         async def load() -> list[dict[str, Any]]:
             async with self.database.transaction() as session:
                 counts = await repository.genre_counts(session)
@@ -199,15 +188,17 @@ class CatalogService:
 
         generation = await self._list_generation()
         data = await self.cache.get_or_set(self.cache.key("genres", generation), load)
-        return [GenreOut.model_validate(g) for g in data]
+        return [schemas.GenreOut.model_validate(g) for g in data]
 
     async def people(
         self, session: AsyncSession, *, q: str | None, page: PageParams
-    ) -> Page[PersonOut]:
+    ) -> Page[schemas.PersonOut]:
         rows, total = await repository.search_people(
             session, q, limit=page.limit, offset=page.offset
         )
-        items = [PersonOut(id=r.id, name=r.name, roles=r.roles, movies=r.movies) for r in rows]
+        items = [
+            schemas.PersonOut(id=r.id, name=r.name, roles=r.roles, movies=r.movies) for r in rows
+        ]
         return Page.of(items, total=total, params=page)
 
     # -- writes ------------------------------------------------------------------------
@@ -231,7 +222,9 @@ class CatalogService:
             )
         self.touched(session, [r.id for r in records])
 
-    async def create(self, session: AsyncSession, *, data: MovieCreate) -> MovieDetail:
+    async def create(
+        self, session: AsyncSession, *, data: schemas.MovieCreate
+    ) -> schemas.MovieDetail:
         record = MovieRecord(id=await repository.next_movie_id(session), **data.model_dump())
         await self.write_records(session, [record])
         detail = await self._detail(session, record.id)
@@ -239,8 +232,8 @@ class CatalogService:
         return detail
 
     async def update(
-        self, session: AsyncSession, *, movie_id: int, data: MovieUpdate
-    ) -> MovieDetail:
+        self, session: AsyncSession, *, movie_id: int, data: schemas.MovieUpdate
+    ) -> schemas.MovieDetail:
         if not await repository.lock_movie(session, movie_id):
             raise MovieNotFoundError(movie_id)
         current = await self._detail(session, movie_id)
@@ -333,11 +326,14 @@ class CatalogService:
     ) -> dict[str, Any]:
         """The import task's body: the import, its progress and outcome kept in the job."""
 
-        async def progress(stage: str, done: int, total: int) -> None:
+        async def note(status: str, stage: str, done: int = 0, total: int = 0, **end: Any) -> None:
             async with self.database.transaction() as session:
                 await repository.update_job(
-                    session, job_id, status="running", stage=stage, done=done, total=total
+                    session, job_id, status=status, stage=stage, done=done, total=total, **end
                 )
+
+        async def progress(stage: str, done: int, total: int) -> None:
+            await note("running", stage, done, total)
 
         try:
             await progress("reading", 0, 0)
@@ -345,27 +341,10 @@ class CatalogService:
                 data_dir=data_dir, imdb_file=imdb_file, progress=progress
             )
         except Exception as exc:
-            async with self.database.transaction() as session:
-                await repository.update_job(
-                    session,
-                    job_id,
-                    status="failed",
-                    stage="failed",
-                    report={"error": str(exc)[:2000]},
-                    finished=True,
-                )
+            await note("failed", "failed", report={"error": str(exc)[:2000]}, finished=True)
             raise
-        async with self.database.transaction() as session:
-            await repository.update_job(
-                session,
-                job_id,
-                status="succeeded",
-                stage="done",
-                done=report["events"],
-                total=report["events"],
-                report=report,
-                finished=True,
-            )
+        events = report["events"]
+        await note("succeeded", "done", events, events, report=report, finished=True)
         return report
 
 

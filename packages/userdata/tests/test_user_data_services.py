@@ -1,0 +1,140 @@
+"""What every user-data service does the same way (history and ratings, each in turn): the
+purge of a deleted user, the demo import, conformance to its OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+from sqlalchemy import text
+
+from movierec_common.consumer import is_tombstoned
+from movierec_common.demo import demo_user_id
+from movierec_common.events import UserDeleted
+from movierec_common.service import service_spec as installed
+from movierec_testkit import consuming, eventually, publish_event, run_console
+from movierec_testkit.openapi import check_openapi
+from movierec_userdata.known_movies import add_known_movies
+from movierec_userdata.service import purge
+
+
+@dataclass(frozen=True)
+class UserData:
+    """How one user-data service's API adds an entry of a movie, and what it says of it."""
+
+    name: str
+    add: Callable[[httpx.AsyncClient, int, dict[str, str]], Awaitable[httpx.Response]]
+    removed: str  # the event type of a removed entry
+    #: Checks of the OpenAPI fuzzing that its rules make moot (see check_openapi).
+    excluded_checks: tuple[Any, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"/{self.name}"
+
+
+SERVICES = {
+    "history": UserData(
+        "history",
+        lambda client, movie, auth: client.post("/history", json={"movie_id": movie}, headers=auth),
+        removed="watch.removed",
+        # watched_at must lie between 1870 and now: a window JSON Schema cannot state.
+        excluded_checks=(positive_data_acceptance,),
+    ),
+    "ratings": UserData(
+        "ratings",
+        lambda client, movie, auth: client.put(
+            f"/ratings/{movie}", json={"score": 4}, headers=auth
+        ),
+        removed="rating.removed",
+    ),
+}
+
+
+@pytest.fixture(scope="session", params=sorted(SERVICES))
+def service_spec(request):
+    return installed(request.param)
+
+
+@pytest.fixture
+def service(service_spec) -> UserData:
+    return SERVICES[service_spec.name]
+
+
+async def _outbox(app, routing_key: str) -> list[Any]:
+    async with app.state.db.transaction() as session:
+        rows = await session.execute(
+            text("SELECT body FROM outbox WHERE routing_key LIKE :k ORDER BY id"),
+            {"k": routing_key},
+        )
+        return [json.loads(bytes(r[0])) for r in rows]
+
+
+async def test_a_deleted_user_is_refused_then_purged_the_normal_way(
+    service, service_spec, client, token, app, settings, test_run
+):
+    user = uuid.uuid4()
+    auth = token(user_id=user)
+    for movie in (40, 41, 42):
+        assert (await service.add(client, movie, auth)).status_code == 201
+    async with consuming(service_spec, settings, test_run, "purge") as runtime:
+        await publish_event(settings, "user.deleted", UserDeleted(user_id=user))
+
+        async def tombstoned() -> bool:
+            async with runtime.database.transaction() as session:
+                return await is_tombstoned(session, "user", user)
+
+        await eventually(tombstoned)
+    # From the consumer's commit on, the still-valid token cannot write...
+    refused = await service.add(client, 43, auth)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "This account has been deleted."
+    # ...and the consumer dispatched the purge task through the outbox...
+    assert [str(user)] in [body[0] for body in await _outbox(app, "%.tasks")]
+    # ...which removes each entry the normal way, with its event.
+    assert await purge(app.state.runtime, user) == 3
+    assert (await client.get(service.path, headers=auth)).json()["total"] == 0
+    removed = await _outbox(app, service.removed)
+    mine = [e["payload"]["movie_id"] for e in removed if e["payload"]["user_id"] == str(user)]
+    assert sorted(mine) == [40, 41, 42]
+
+
+async def test_the_demo_import_is_idempotent(
+    service, service_env, shared_data_dir, tmp_path, app, client, token
+):
+    lines = (shared_data_dir / "ratings.csv").read_text().splitlines()[:2001]
+    (tmp_path / "movies.csv").write_text("movieId,title,genres\n")
+    (tmp_path / "ratings.csv").write_text("\n".join([*lines, "1,2,x,3", ""]))
+    async with app.state.db.transaction() as session:
+        await add_known_movies(session, {int(line.split(",")[1]): "m" for line in lines[1:]})
+    outputs = []
+    for _ in range(2):
+        code, out = await run_console(
+            f"movierec-{service.name}", "import", "--data", str(tmp_path), env=service_env
+        )
+        assert code == 0, out
+        outputs.append(out)
+    assert "2000 read, 2000 created" in outputs[0]
+    assert "1 malformed" in outputs[0]
+    assert "0 created, 2000 already present" in outputs[1]
+    mine = await client.get(service.path, headers=token(user_id=demo_user_id(1)))
+    assert mine.json()["total"] > 0
+
+
+async def test_the_api_conforms_to_its_openapi_schema(service, service_spec, live, token):
+    counts = await asyncio.to_thread(
+        check_openapi,
+        f"{live.base_url}/{service_spec.prefix}/openapi.json",
+        live.base_url,
+        headers=token(user_id=uuid.uuid4()),
+        max_examples=20,
+        excluded_checks=service.excluded_checks,
+    )
+    assert counts and all(n > 0 for n in counts.values())
