@@ -70,6 +70,19 @@ def as_record(cls: type[R], row: AnyRow) -> R:
     return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
 
+async def insert_missing(session: AsyncSession, table: Table, records: Sequence[R]) -> list[R]:
+    """Insert ``records`` (dataclasses named as ``table``'s columns) in one statement,
+    skipping those whose key is taken; the ones inserted."""
+    if not records:
+        return []
+    cls = type(records[0])
+    columns = {
+        f.name: (table.c[f.name].type, [getattr(r, f.name) for r in records]) for f in fields(cls)
+    }
+    insert = insert_rows(table, unnest(**columns)).on_conflict_do_nothing().returning(table)
+    return [as_record(cls, row) for row in await session.execute(insert)]
+
+
 def insert_rows(table: Table, rows: TableValuedAlias) -> Insert:
     """``INSERT INTO table SELECT * FROM rows`` (rows from :func:`unnest`, named as the
     table's columns), PostgreSQL's insert: add ``on_conflict_…`` and ``returning``."""

@@ -2,9 +2,6 @@
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-
 
 def upgrade() -> None:
     op.execute(
@@ -47,3 +44,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE refresh_token, user_account")
+
+
+# The revision graph (Alembic reads these).
+revision = "0002"
+down_revision = "0001"

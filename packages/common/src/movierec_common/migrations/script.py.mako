@@ -4,9 +4,6 @@ import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
 
-revision = ${repr(up_revision)}
-down_revision = ${repr(down_revision)}
-
 
 def upgrade() -> None:
     ${upgrades if upgrades else "pass"}
@@ -14,3 +11,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ${downgrades if downgrades else "pass"}
+
+
+# The revision graph (Alembic reads these).
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}

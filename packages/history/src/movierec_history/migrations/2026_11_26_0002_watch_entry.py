@@ -2,9 +2,6 @@
 
 from alembic import op
 
-revision = "0002"
-down_revision = "userdata_0001"
-
 
 def upgrade() -> None:
     op.execute(
@@ -26,3 +23,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE watch_entry")
+
+
+# The revision graph (Alembic reads these).
+revision = "0002"
+down_revision = "userdata_0001"

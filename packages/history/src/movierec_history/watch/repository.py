@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, Uuid, delete, func, insert, select
+from sqlalchemy import Uuid, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.db import as_record, insert_rows, unnest
+from movierec_common.db import as_record, insert_missing, unnest
 from movierec_common.pagination import page_total
 from movierec_history.tables import watch_entry
 from movierec_userdata.tables import known_movie
@@ -89,17 +89,6 @@ async def list_for_user(
     return [as_record(ListedEntry, r) for r in rows], total
 
 
-async def insert_missing(session: AsyncSession, entries: list[Entry]) -> list[Entry]:
+async def insert_entries(session: AsyncSession, entries: list[Entry]) -> list[Entry]:
     """Insert the entries whose id is not taken yet; the ones inserted."""
-    if not entries:
-        return []
-    rows = unnest(
-        id=(Uuid(), [e.id for e in entries]),
-        user_id=(Uuid(), [e.user_id for e in entries]),
-        movie_id=(Integer(), [e.movie_id for e in entries]),
-        watched_at=(DateTime(timezone=True), [e.watched_at for e in entries]),
-    )
-    inserted = await session.execute(
-        insert_rows(watch_entry, rows).on_conflict_do_nothing().returning(watch_entry)
-    )
-    return [as_record(Entry, r) for r in inserted]
+    return await insert_missing(session, watch_entry, entries)

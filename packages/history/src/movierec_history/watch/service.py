@@ -100,7 +100,7 @@ class HistoryService(UserDataService):
             )
             for r in ratings
         ]
-        inserted = await repository.insert_missing(session, entries)
+        inserted = await repository.insert_entries(session, entries)
         await self.events.emit_many(session, [_event(e, added=True) for e in inserted])
         self.touched(session, {e.user_id for e in inserted})
         return len(inserted)

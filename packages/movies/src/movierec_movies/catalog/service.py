@@ -126,18 +126,21 @@ class CatalogService:
         genres, people = await repository.genres_and_people(session, [r.id for r in rows])
         return [
             schemas.MovieSummary(
-                id=r.id,
-                title=r.title,
-                year=r.year,
+                **self._shown(r),
                 genres=genres.get(r.id, []),
                 directors=people[r.id]["director"] if r.id in people else [],
-                imdb_rating=r.imdb_rating,
-                rating_average=_round(r.rating_average),
-                rating_count=r.rating_count,
-                popularity=self.popularity(r.popularity_raw),
             )
             for r in rows
         ]
+
+    def _shown(self, row: MovieRow) -> dict[str, Any]:
+        """A row's fields as the API shows them: the average rounded, popularity decayed to
+        now (the models take the fields they have)."""
+        return {
+            **asdict(row),
+            "rating_average": _round(row.rating_average),
+            "popularity": self.popularity(row.popularity_raw),
+        }
 
     async def get_raw(self, *, movie_id: int) -> bytes:
         """The movie's JSON, straight from the cache when it is there (no re-encoding); the
@@ -160,24 +163,10 @@ class CatalogService:
         genres, people = await repository.genres_and_people(session, [movie_id])
         cast = people.get(movie_id, {"actor": [], "director": []})
         return schemas.MovieDetail(
-            id=row.id,
-            title=row.title,
-            year=row.year,
+            **self._shown(row),
             genres=genres.get(movie_id, []),
             directors=cast["director"],
             actors=cast["actor"],
-            imdb_rating=row.imdb_rating,
-            rating_average=_round(row.rating_average),
-            rating_count=row.rating_count,
-            popularity=self.popularity(row.popularity_raw),
-            description=row.description,
-            runtime_minutes=row.runtime_minutes,
-            imdb_id=row.imdb_id,
-            tmdb_id=row.tmdb_id,
-            tags=row.tags,
-            watch_count=row.watch_count,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
         )
 
     async def genres(self) -> list[schemas.GenreOut]:

@@ -3,9 +3,6 @@ movie_stats.movie_id got a serial default by accident; ids come from the events.
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -141,3 +138,8 @@ def downgrade() -> None:
         " genre, movie"
     )
     op.execute("DROP SEQUENCE movie_id_seq")
+
+
+# The revision graph (Alembic reads these).
+revision = "0002"
+down_revision = "0001"

@@ -3,9 +3,6 @@ by accident; ids come from the events, so nothing draws from it."""
 
 from alembic import op
 
-revision = "0002"
-down_revision = "userdata_0001"
-
 
 def upgrade() -> None:
     op.execute(
@@ -37,3 +34,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE rating_summary, rating")
+
+
+# The revision graph (Alembic reads these).
+revision = "0002"
+down_revision = "userdata_0001"

@@ -7,10 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
-    Float,
     Integer,
-    Uuid,
     delete,
     func,
     literal_column,
@@ -21,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.db import AnyRow, as_record, insert_rows, unnest
+from movierec_common.db import AnyRow, as_record, insert_missing, unnest
 from movierec_common.pagination import page_total
 from movierec_ratings.rating.schemas import RatingSort
 from movierec_ratings.tables import rating, rating_summary
@@ -182,20 +179,9 @@ async def get_summary(session: AsyncSession, movie_id: int) -> Summary | None:
     return _summary(found) if found is not None else None
 
 
-async def insert_missing(session: AsyncSession, ratings: list[Rating]) -> list[Rating]:
+async def insert_ratings(session: AsyncSession, ratings: list[Rating]) -> list[Rating]:
     """Insert the ratings not present yet; the ones inserted."""
-    if not ratings:
-        return []
-    rows = unnest(
-        user_id=(Uuid(), [x.user_id for x in ratings]),
-        movie_id=(Integer(), [x.movie_id for x in ratings]),
-        score=(Float(), [x.score for x in ratings]),
-        rated_at=(DateTime(timezone=True), [x.rated_at for x in ratings]),
-    )
-    inserted = await session.execute(
-        insert_rows(rating, rows).on_conflict_do_nothing().returning(rating)
-    )
-    return [as_record(Rating, x) for x in inserted]
+    return await insert_missing(session, rating, ratings)
 
 
 # Counts of each score of a movie, in the histogram's order (a bulk import rebuilds them).

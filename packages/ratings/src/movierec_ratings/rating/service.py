@@ -117,7 +117,7 @@ class RatingService(UserDataService):
 
     async def import_demo(self, session: AsyncSession, *, ratings: list[DemoRating]) -> int:
         """Insert the demo ratings not present yet, with their events and fresh summaries."""
-        inserted = await repository.insert_missing(
+        inserted = await repository.insert_ratings(
             session,
             [
                 Rating(user_id=r.user_id, movie_id=r.movie_id, score=r.score, rated_at=r.rated_at)

@@ -3,9 +3,6 @@
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-
 
 def upgrade() -> None:
     op.execute(
@@ -86,3 +83,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE training_state, model, watch, interaction, movie, app_user")
     op.execute("DROP SEQUENCE movie_revision")
+
+
+# The revision graph (Alembic reads these).
+revision = "0002"
+down_revision = "0001"

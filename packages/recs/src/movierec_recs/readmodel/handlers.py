@@ -57,19 +57,7 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
 
     async def movie_upserted(session: AsyncSession, event: Event) -> None:
         data: MovieUpserted = event.data()
-        await repository.upsert_movie(
-            session,
-            repository.Movie(
-                movie_id=data.movie_id,
-                title=data.title,
-                year=data.year,
-                genres=data.genres,
-                actors=data.actors,
-                directors=data.directors,
-                tags=data.tags,
-                description=data.description,
-            ),
-        )
+        await repository.upsert_movie(session, repository.Movie(**data.model_dump()))
 
     async def movie_deleted(session: AsyncSession, event: Event) -> None:
         data: MovieDeleted = event.data()

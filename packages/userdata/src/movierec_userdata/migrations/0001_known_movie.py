@@ -2,9 +2,6 @@
 
 from alembic import op
 
-revision = "userdata_0001"
-down_revision = "0001"
-
 
 def upgrade() -> None:
     op.execute(
@@ -19,3 +16,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE known_movie")
+
+
+# The revision graph (Alembic reads these).
+revision = "userdata_0001"
+down_revision = "0001"

@@ -3,9 +3,6 @@ service database; frozen DDL)."""
 
 from alembic import op
 
-revision = "0001"
-down_revision = None
-
 
 def upgrade() -> None:
     op.execute(
@@ -60,3 +57,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE tombstone, aggregate_version, inbox, outbox")
     op.execute("DROP SEQUENCE aggregate_version_seq")
+
+
+# The revision graph (Alembic reads these).
+revision = "0001"
+down_revision = None
