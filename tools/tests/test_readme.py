@@ -92,7 +92,6 @@ async def userdata_services(test_run, signing):
     for service in ("history", "ratings"):
         url = test_run.database_url(f"readme_{service}")
         test_run.databases.append(test_run.database_name(f"readme_{service}"))
-        test_run.queues.append(f"{test_run.namespace}.{service}.events")
         env = {
             **os.environ,
             f"MOVIEREC_{service.upper()}_DATABASE_URL": url,
@@ -143,7 +142,6 @@ async def test_readme_history_and_ratings_walkthrough_runs_verbatim(
 async def recs_service(test_run, signing, shared_data_dir):
     url = test_run.database_url("readme_recs")
     test_run.databases.append(test_run.database_name("readme_recs"))
-    test_run.queues.append(f"{test_run.namespace}.recs.events")
     env = {
         **os.environ,
         "MOVIEREC_RECS_DATABASE_URL": url,

@@ -5,6 +5,8 @@ other service; migrations are frozen DDL; nothing tracked names a registry host.
 from __future__ import annotations
 
 import ast
+import asyncio
+import shutil
 import subprocess
 import sys
 import warnings
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, MetaData, Text
 
-from movierec_common.migrate import KERNEL_VERSIONS, schema_drift
+from movierec_common.migrate import KERNEL_VERSIONS, create_and_migrate, new_revision, schema_drift
 from movierec_common.service import service_spec, service_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,3 +125,25 @@ def test_a_service_celery_app_holds_its_own_tasks_once(name):
         own = {t for t in names if t.startswith(f"{spec.package}.")}
         assert spec.task_name("report_backlog") in own
         assert {e["task"] for e in app.conf.beat_schedule.values()} <= own
+
+
+async def test_a_table_changed_in_code_gets_a_generated_revision_that_closes_the_gap(
+    test_run, tmp_path
+):
+    """makemigration's way: autogenerate against a migrated database, then migrate."""
+    spec = service_spec("history")
+    own = tmp_path / "migrations"
+    shutil.copytree(spec.migrations, own)
+    folders = [*spec.library_migrations, own]
+    url = await test_run.create_database("ws_revision", migrations=folders)
+    changed = MetaData()
+    for metadata in spec.tables:
+        for table in metadata.tables.values():
+            table.to_metadata(changed)
+    changed.tables["watch_entry"].append_column(Column("note", Text))
+    written = await asyncio.to_thread(new_revision, url, folders, [changed], "a note per entry")
+    assert written is not None and written.parent == own
+    source = written.read_text()
+    assert "op.add_column" in source and "down_revision = '0002'" in source
+    await create_and_migrate(url, folders)
+    assert await schema_drift(url, [changed]) == []

@@ -76,8 +76,7 @@ async def settings(test_run, signing) -> Settings:
     # run's exchange, and those events must not reach these tests' consumer.
     namespace = f"{test_run.namespace}-recs"
     exchange = f"{test_run.events_exchange}.recs"
-    test_run.queues.append(f"{namespace}.recs.events")
-    test_run.queues.append(f"{namespace}.recs.tasks")
+    test_run.namespaces.add(namespace)
     test_run.exchanges.extend([exchange, f"{exchange}.dlx"])
     return await test_run.service_settings(
         spec,

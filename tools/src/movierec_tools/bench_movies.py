@@ -60,7 +60,6 @@ async def movies_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
     data = resolve_data_dir(None, os.environ.get("MOVIEREC_DATA"))
     url = run.database_url("bench_movies")
     run.databases.append(run.database_name("bench_movies"))
-    run.queues.append(f"{run.namespace}.movies.events")
     env = service_env(run, "movies", url)
     try:
         await run_command("movies", ["migrate"], env)

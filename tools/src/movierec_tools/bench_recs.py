@@ -62,7 +62,6 @@ async def recs_cases(bench: Bench, settings: CommonSettings) -> list[Result]:
     data = resolve_data_dir(None, os.environ.get("MOVIEREC_DATA"))
     url = run.database_url("bench_recs")
     run.databases.append(run.database_name("bench_recs"))
-    run.queues.append(f"{run.namespace}.recs.events")
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as keys_dir:
         env = {

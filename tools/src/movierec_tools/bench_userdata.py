@@ -60,7 +60,6 @@ async def userdata_cases(bench: Bench, settings: CommonSettings) -> list[Result]
             for service in ("ratings", "history"):
                 url = run.database_url(f"bench_{service}")
                 run.databases.append(run.database_name(f"bench_{service}"))
-                run.queues.append(f"{run.namespace}.{service}.events")
                 env = {
                     **service_env(run, service, url),
                     "MOVIEREC_JWT_PUBLIC_KEYS": str(Path(keys_dir) / "jwks.json"),

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import aio_pika
 import redis.asyncio as redis
 
+from movierec_common.amqp import service_queue_name
 from movierec_common.db import drop_database
 from movierec_common.migrate import create_and_migrate
 from movierec_common.service import ServiceSpec, service_specs
@@ -47,6 +48,9 @@ class ScratchRun:
     run_id: str = field(default_factory=new_run_id)
     databases: list[str] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
+    #: Namespaces besides the run's own that processes of this run used (their service
+    #: queues are removed at the end).
+    namespaces: set[str] = field(default_factory=set)
     exchanges: list[str] = field(default_factory=list)
 
     @property
@@ -142,15 +146,12 @@ class ScratchRun:
             connection = await aio_pika.connect(self.amqp_url, timeout=5)
             async with connection:
                 channel = await connection.channel()
-                # Service queues named after this run's namespaces (consumers' event queues
-                # and the task queues the relay declares), besides those registered.
-                namespaces = {self.namespace} | {
-                    q.rsplit(".", 2)[0] for q in self.queues if q.endswith(".events")
-                }
+                # Every service's queues in each of this run's namespaces (consumers' event
+                # queues, the task queues the relay declares), besides those registered.
                 service_queues = {
-                    f"{ns}.{svc}.{kind}"
-                    for ns in namespaces
-                    for svc in (spec.name for spec in service_specs())
+                    service_queue_name(namespace, spec.name, kind)
+                    for namespace in {self.namespace, *self.namespaces}
+                    for spec in service_specs()
                     for kind in ("events", "tasks")
                 }
                 names = {*self.queues, *service_queues}

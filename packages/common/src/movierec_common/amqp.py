@@ -10,6 +10,11 @@ from movierec_common.logging import get_logger
 log = get_logger(__name__)
 
 
+def service_queue_name(namespace: str, service: str, kind: str) -> str:
+    """``<namespace>.<service>.events`` (its consumer's queue) or ``….tasks`` (Celery's)."""
+    return f"{namespace}.{service}.{kind}"
+
+
 def dead_letter_exchange_name(events_exchange: str) -> str:
     return f"{events_exchange}.dlx"
 

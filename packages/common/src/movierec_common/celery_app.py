@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from celery import Celery
 
+from movierec_common.amqp import service_queue_name
 from movierec_common.settings import ServiceSettings
 
 
 def task_queue_name(settings: ServiceSettings) -> str:
-    return f"{settings.namespace}.{settings.service}.tasks"
+    return service_queue_name(settings.namespace, settings.service, "tasks")
 
 
 def create_celery(settings: ServiceSettings) -> Celery:

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.amqp import connect, declare_consumer_queue
+from movierec_common.amqp import connect, declare_consumer_queue, service_queue_name
 from movierec_common.db import Database
 from movierec_common.events import CONTRACTS, Event, parse_event
 from movierec_common.logging import get_logger
@@ -415,7 +415,7 @@ class _IsolateHandlersError(Exception):
 
 def consumer_queue_name(settings: ServiceSettings) -> str:
     """The durable queue of a service's consumer: ``<namespace>.<service>.events``."""
-    return f"{settings.namespace}.{settings.service}.events"
+    return service_queue_name(settings.namespace, settings.service, "events")
 
 
 def _entity_refs(event: Event) -> set[tuple[str, str]]:

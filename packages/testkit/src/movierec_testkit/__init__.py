@@ -92,7 +92,7 @@ async def consuming(
     """The service's consumer running in this process on a queue of its own (namespace
     ``<run>-<name>``: other tests' consumers do not take its events); yields its runtime."""
     own = settings.model_copy(update={"namespace": f"{run.namespace}-{name}"})
-    run.queues.append(f"{own.namespace}.{spec.name}.events")
+    run.namespaces.add(own.namespace)
     async with spec.runtime(own) as runtime:
         # Cache keys as the app under test has them: its invalidations reach that app.
         runtime.cache = Cache.for_service(runtime.redis, settings)

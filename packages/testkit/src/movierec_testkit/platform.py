@@ -50,10 +50,7 @@ class Platform:
         self.namespace = f"{run.namespace}-{name}"
         self.events_exchange = f"{run.events_exchange}.{name}"
         run.exchanges.extend([self.events_exchange, f"{self.events_exchange}.dlx"])
-        for service in self.roles:
-            run.queues.extend(
-                [f"{self.namespace}.{service}.events", f"{self.namespace}.{service}.tasks"]
-            )
+        run.namespaces.add(self.namespace)
         self.postgres_url = postgres_url or run.postgres_url
         self.base_env = {
             "MOVIEREC_POSTGRES_URL": self.postgres_url,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Text, delete, select
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import ColumnElement, Integer, Table, Text, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.db import unnest
+from movierec_common.db import as_record, insert_rows, unnest
 from movierec_common.errors import NotFoundError
 from movierec_common.events import Event, MovieDeleted, MovieUpserted
+from movierec_common.pagination import page_total
 from movierec_userdata.tables import known_movie
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 
 class UnknownMovieError(NotFoundError):
@@ -28,11 +38,37 @@ async def require_known_movie(session: AsyncSession, movie_id: int) -> None:
 async def add_known_movies(session: AsyncSession, movies: dict[int, str]) -> None:
     """Record movies as known (tests and tools; services learn them from events)."""
     rows = unnest(movie_id=(Integer(), list(movies)), title=(Text(), list(movies.values())))
-    await session.execute(
-        pg_insert(known_movie)
-        .from_select(["movie_id", "title"], select(rows.c.movie_id, rows.c.title))
-        .on_conflict_do_nothing()
+    await session.execute(insert_rows(known_movie, rows).on_conflict_do_nothing())
+
+
+async def titled_page(
+    session: AsyncSession,
+    entries: Table,
+    record: type[R],
+    *,
+    user_id: uuid.UUID,
+    order: Sequence[ColumnElement[Any]],
+    limit: int,
+    offset: int,
+) -> tuple[list[R], int]:
+    r"""A page of the user's rows of ``entries`` in ``order``, each with its movie's title
+    when the movie is known, as ``record``\ s; and how many rows the user has in all."""
+    k, mine = known_movie.c, entries.c.user_id == user_id
+    query = (
+        select(entries, k.title, func.count().over().label("total"))
+        .select_from(entries.outerjoin(known_movie, k.movie_id == entries.c.movie_id))
+        .where(mine)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
     )
+
+    async def count() -> int:
+        total = select(func.count()).select_from(entries).where(mine)
+        return int((await session.execute(total)).scalar_one())
+
+    rows, total = await page_total((await session.execute(query)).all(), offset, count)
+    return [as_record(record, row) for row in rows], total
 
 
 async def known_movie_ids(session: AsyncSession) -> set[int]:

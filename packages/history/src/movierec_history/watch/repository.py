@@ -6,13 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Uuid, delete, func, insert, select
+from sqlalchemy import Uuid, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import as_record, insert_missing, unnest
-from movierec_common.pagination import page_total
 from movierec_history.tables import watch_entry
-from movierec_userdata.tables import known_movie
+from movierec_userdata.known_movies import titled_page
 
 
 @dataclass(frozen=True)
@@ -71,22 +70,10 @@ async def list_for_user(
     session: AsyncSession, *, user_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[ListedEntry], int]:
     """A page of the user's entries, newest first, and how many they have in all."""
-    w, k = watch_entry.c, known_movie.c
-    query = (
-        select(w.id, w.movie_id, k.title, w.watched_at, func.count().over().label("total"))
-        .select_from(watch_entry.outerjoin(known_movie, k.movie_id == w.movie_id))
-        .where(w.user_id == user_id)
-        .order_by(w.watched_at.desc(), w.id)
-        .limit(limit)
-        .offset(offset)
+    order = (watch_entry.c.watched_at.desc(), watch_entry.c.id)
+    return await titled_page(
+        session, watch_entry, ListedEntry, user_id=user_id, order=order, limit=limit, offset=offset
     )
-
-    async def count() -> int:
-        total = select(func.count()).select_from(watch_entry).where(w.user_id == user_id)
-        return int((await session.execute(total)).scalar_one())
-
-    rows, total = await page_total((await session.execute(query)).all(), offset, count)
-    return [as_record(ListedEntry, r) for r in rows], total
 
 
 async def insert_entries(session: AsyncSession, entries: list[Entry]) -> list[Entry]:

@@ -19,10 +19,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import AnyRow, as_record, insert_missing, unnest
-from movierec_common.pagination import page_total
 from movierec_ratings.rating.schemas import RatingSort
 from movierec_ratings.tables import rating, rating_summary
-from movierec_userdata.tables import known_movie
+from movierec_userdata.known_movies import titled_page
 
 #: The scores a rating may have, in the order of the summary's histogram.
 SCORES = [i / 2 for i in range(1, 11)]
@@ -117,22 +116,15 @@ async def list_for_user(
     session: AsyncSession, *, user_id: uuid.UUID, sort: RatingSort, limit: int, offset: int
 ) -> tuple[list[ListedRating], int]:
     """A page of the user's ratings in the chosen order, and how many they have in all."""
-    r, k = rating.c, known_movie.c
-    query = (
-        select(r.movie_id, k.title, r.score, r.rated_at, func.count().over().label("total"))
-        .select_from(rating.outerjoin(known_movie, k.movie_id == r.movie_id))
-        .where(r.user_id == user_id)
-        .order_by(*_ORDER[sort])
-        .limit(limit)
-        .offset(offset)
+    return await titled_page(
+        session,
+        rating,
+        ListedRating,
+        user_id=user_id,
+        order=_ORDER[sort],
+        limit=limit,
+        offset=offset,
     )
-
-    async def count() -> int:
-        total = select(func.count()).select_from(rating).where(r.user_id == user_id)
-        return int((await session.execute(total)).scalar_one())
-
-    rows, total = await page_total((await session.execute(query)).all(), offset, count)
-    return [as_record(ListedRating, x) for x in rows], total
 
 
 async def ratings_of_user(session: AsyncSession, *, user_id: uuid.UUID, limit: int) -> list[Rating]:
