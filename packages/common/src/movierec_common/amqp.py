@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange
 
@@ -24,8 +26,21 @@ def dead_letter_queue_name(queue: str) -> str:
 
 
 async def connect(url: str, *, timeout: float = 5.0) -> aio_pika.abc.AbstractConnection:
-    """A plain (non-robust) connection: callers own reconnection and its backoff."""
-    return await aio_pika.connect(url, timeout=timeout, client_properties={"product": "movierec"})
+    """A plain (non-robust) connection: callers own reconnection and its backoff.
+
+    A connection that fails to open is closed here: left to the garbage collector, aio_pika
+    schedules its close on whatever loop is current then (or warns that it never ran).
+    """
+    connection = aio_pika.Connection(
+        aio_pika.connection.make_url(url), client_properties={"product": "movierec"}
+    )
+    try:
+        await connection.connect(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await connection.close()
+        raise
+    return connection
 
 
 async def declare_events_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:

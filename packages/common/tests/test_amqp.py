@@ -1,0 +1,45 @@
+"""Broker connections: a connection that cannot open leaves nothing behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from movierec_tools.processes import free_port
+
+# Run in a process of its own: pytest's log capture keeps the failure's traceback (and the
+# half-made connection in it) alive, which would hide a connection left open.
+_CONNECT_AND_LIST_TASKS = textwrap.dedent(
+    """
+    import asyncio, gc, sys
+    from movierec_common.amqp import connect
+
+    async def main():
+        try:
+            await connect(sys.argv[1], timeout=2)
+        except Exception:
+            pass
+        else:
+            raise SystemExit("connected to a port nobody listens on")
+        gc.collect()
+        current = asyncio.current_task()
+        print([t.get_coro().__qualname__ for t in asyncio.all_tasks() if t is not current])
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_a_connection_that_fails_to_open_is_closed_at_once():
+    # aio_pika's own connect() drops the half-made connection; its __del__ then schedules a
+    # close on whichever loop is current, or warns "coroutine ... was never awaited".
+    url = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    result = subprocess.run(
+        [sys.executable, "-c", _CONNECT_AND_LIST_TASKS, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]", result.stdout
