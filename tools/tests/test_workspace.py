@@ -9,12 +9,15 @@ import asyncio
 import shutil
 import subprocess
 import sys
+import typing
 import warnings
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from sqlalchemy import Column, MetaData, Text
 
+from movierec_common.deps import CurrentUser
 from movierec_common.migrate import KERNEL_VERSIONS, create_and_migrate, new_revision, schema_drift
 from movierec_common.service import service_spec, service_specs
 
@@ -147,3 +150,29 @@ async def test_a_table_changed_in_code_gets_a_generated_revision_that_closes_the
     assert "op.add_column" in source and "down_revision = '0002'" in source
     await create_and_migrate(url, folders)
     assert await schema_drift(url, [changed]) == []
+
+
+#: The hottest cached reads (see movierec_common.deps.service_of): every dependency FastAPI
+#: resolves costs about 9 µs a request, a tenth of such a read.
+HOT_READS = {
+    "movies": {"/movies", "/movies/{movie_id}"},
+    "recs": {
+        "/recommendations",
+        "/recommendations/popular",
+        "/recommendations/similar/{movie_id}",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOT_READS))
+def test_hot_cached_reads_resolve_no_dependency_but_the_callers_identity(name):
+    routes = {
+        route.path: route
+        for router in service_spec(name).routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and "GET" in route.methods
+    }
+    identity = typing.get_args(CurrentUser)[1].dependency
+    for path in HOT_READS[name]:
+        resolved = [d.call for d in routes[path].dependant.dependencies]
+        assert resolved in ([], [identity]), (path, resolved)

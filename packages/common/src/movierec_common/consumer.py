@@ -25,7 +25,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter, Histogram
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -439,13 +439,16 @@ def _buried(event: Event, tombstones: dict[tuple[str, str], int]) -> bool:
     return False
 
 
+_TOMBSTONED = select(tombstone_table.c.kind).where(
+    tombstone_table.c.kind == bindparam("kind"),
+    tombstone_table.c.entity_id == bindparam("entity_id"),
+)
+
+
 async def is_tombstoned(session: AsyncSession, kind: str, entity_id: object) -> bool:
-    """True when the consumer applied the deletion of this entity (e.g. a user's)."""
-    found = await session.execute(
-        select(tombstone_table.c.kind).where(
-            tombstone_table.c.kind == kind, tombstone_table.c.entity_id == str(entity_id)
-        )
-    )
+    """True when the consumer applied the deletion of this entity (e.g. a user's); every
+    write of a user's data asks, so the statement is built once."""
+    found = await session.execute(_TOMBSTONED, {"kind": kind, "entity_id": str(entity_id)})
     return found.first() is not None
 
 

@@ -26,11 +26,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def current_service(request: Request) -> Any:
-    """The service object of the app serving the request (built from its spec). Each
-    service names it with its type once: ``CatalogDep = Annotated[CatalogService,
-    Depends(current_service)]``."""
+def service_of(request: Request) -> Any:
+    """The service object of the app serving ``request`` (built from its spec)."""
     return request.app.state.service
 
 
-__all__ = ["AdminUser", "CurrentUser", "Principal", "SessionDep", "current_service"]
+async def current_service(request: Request) -> Any:
+    """:func:`service_of` as a dependency. Each service names it with its type once:
+    ``CatalogDep = Annotated[CatalogService, Depends(current_service)]``. The hottest cached
+    reads call ``service_of(request)`` instead: a dependency costs about 9 µs a request,
+    a tenth of such a read (measured with the ASGI app called directly)."""
+    return service_of(request)
+
+
+__all__ = [
+    "AdminUser",
+    "CurrentUser",
+    "Principal",
+    "SessionDep",
+    "current_service",
+    "service_of",
+]

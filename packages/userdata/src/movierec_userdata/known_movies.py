@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Table, Text, delete, func, select
+from sqlalchemy import ColumnElement, Integer, Table, Text, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,10 +27,12 @@ class UnknownMovieError(NotFoundError):
         super().__init__(f"Movie {movie_id} not found.")
 
 
+_KNOWN = select(known_movie.c.movie_id).where(known_movie.c.movie_id == bindparam("movie_id"))
+
+
 async def require_known_movie(session: AsyncSession, movie_id: int) -> None:
-    found = await session.execute(
-        select(known_movie.c.movie_id).where(known_movie.c.movie_id == movie_id)
-    )
+    """Refuse a write about a movie the catalog never announced (or deleted)."""
+    found = await session.execute(_KNOWN, {"movie_id": movie_id})
     if found.first() is None:
         raise UnknownMovieError(movie_id)
 

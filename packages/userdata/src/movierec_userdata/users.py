@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.consumer import is_tombstoned
 from movierec_common.errors import AccountDeletedError
 
+# Built once: every write of a user's data runs it.
+_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=Text), 0)))
+
 
 async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
     """Serialise this transaction with every other write or purge of the same user."""
-    key = func.hashtextextended(f"user:{user_id}", 0)
-    await session.execute(select(func.pg_advisory_xact_lock(key)))
+    await session.execute(_LOCK, {"key": f"user:{user_id}"})
 
 
 async def lock_active_user(session: AsyncSession, user_id: uuid.UUID) -> None:

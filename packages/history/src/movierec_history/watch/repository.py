@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Uuid, delete, insert, select
@@ -34,12 +34,11 @@ class ListedEntry:
     watched_at: datetime
 
 
+_INSERT = insert(watch_entry)  # built once: every POST /history runs it
+
+
 async def insert_entry(session: AsyncSession, entry: Entry) -> None:
-    await session.execute(
-        insert(watch_entry).values(
-            id=entry.id, user_id=entry.user_id, movie_id=entry.movie_id, watched_at=entry.watched_at
-        )
-    )
+    await session.execute(_INSERT, asdict(entry))
 
 
 async def entries_for_update(

@@ -5,13 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi import Path as Path_
 
-from movierec_common.deps import AdminUser, SessionDep, current_service
+from movierec_common.deps import AdminUser, SessionDep, current_service, service_of
 from movierec_common.errors import ProblemError
 from movierec_common.genres import Genre
-from movierec_common.pagination import Page, PageParamsDep
+from movierec_common.pagination import (
+    DEFAULT_LIMIT,
+    Limit,
+    Offset,
+    Page,
+    PageParams,
+    PageParamsDep,
+)
 from movierec_movies.catalog.repository import Filters
 from movierec_movies.catalog.schemas import (
     GenreOut,
@@ -28,8 +35,8 @@ from movierec_movies.catalog.service import CatalogService
 
 router = APIRouter(prefix="/movies", tags=["movies"])
 
-#: Movie ids are PostgreSQL integers: anything larger is simply not a movie id.
 CatalogDep = Annotated[CatalogService, Depends(current_service)]
+#: Movie ids are PostgreSQL integers: anything larger is simply not a movie id.
 MovieIdPath = Annotated[int, Path_(ge=1, le=2_147_483_647, description="Movie id")]
 ADMIN: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not logged in"},
@@ -39,8 +46,7 @@ ADMIN: dict[int | str, dict[str, Any]] = {
 
 @router.get("", summary="Search, filter and sort the catalog", response_model=Page[MovieSummary])
 async def list_movies(
-    catalog: CatalogDep,
-    page: PageParamsDep,
+    request: Request,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Full-text over title, description, people; typos ok."),
@@ -55,6 +61,8 @@ async def list_movies(
     sort: Annotated[
         Sort | None, Query(description="Default: relevance with q, else popularity.")
     ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Response:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise ProblemError(
@@ -69,9 +77,14 @@ async def list_movies(
         actor=actor,
         director=director,
     )
-    # A hot cached read: the database is opened only on a cache miss.
+    # A hot cached read: no dependencies (see service_of), and the database is opened only
+    # on a cache miss.
+    catalog: CatalogService = service_of(request)
     body = await catalog.search(
-        filters=filters, genres=list(dict.fromkeys(genre or [])), sort=sort, page=page
+        filters=filters,
+        genres=list(dict.fromkeys(genre or [])),
+        sort=sort,
+        page=PageParams(limit=limit, offset=offset),
     )
     # Cached JSON goes out as it is: no decode/validate/encode round trip on the hot path.
     return Response(body, media_type="application/json")
@@ -98,7 +111,9 @@ async def list_people(
     response_model=MovieDetail,
     responses={404: {"description": "Unknown movie"}},
 )
-async def get_movie(movie_id: MovieIdPath, catalog: CatalogDep) -> Response:
+async def get_movie(movie_id: MovieIdPath, request: Request) -> Response:
+    # The hottest read: no dependencies (see service_of).
+    catalog: CatalogService = service_of(request)
     raw = await catalog.get_raw(movie_id=movie_id)
     return Response(raw, media_type="application/json")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
     Integer,
+    bindparam,
     delete,
     func,
     literal_column,
@@ -83,33 +84,40 @@ def _summary(row: AnyRow) -> Summary:
     )
 
 
+# The statements of a rating's write path are built once: building a statement costs more
+# than running it (a rating's PUT runs eight). Values are bound when they run.
+_r, _s = rating.c, rating_summary.c
+_THE_RATING = (_r.user_id == bindparam("user_id")) & (_r.movie_id == bindparam("movie_id"))
+_GET_FOR_UPDATE = select(rating).where(_THE_RATING).with_for_update()
+_INSERT = pg_insert(rating)
+_UPSERT = _INSERT.on_conflict_do_update(
+    index_elements=[_r.user_id, _r.movie_id],
+    set_={"score": _INSERT.excluded.score, "rated_at": _INSERT.excluded.rated_at},
+)
+_DELETE = delete(rating).where(_THE_RATING)
+_SUMMARY = select(_s.movie_id, _s.count, _s.total, _s.histogram).where(
+    _s.movie_id == bindparam("movie_id")
+)
+_ADD_SUMMARY = pg_insert(rating_summary).on_conflict_do_nothing()
+_SUMMARY_FOR_UPDATE = _SUMMARY.with_for_update()
+# SET takes the columns the parameters name; the row's key needs a name of its own.
+_SAVE_SUMMARY = update(rating_summary).where(_s.movie_id == bindparam("summary_of"))
+
+
 async def get_for_update(
     session: AsyncSession, *, user_id: uuid.UUID, movie_id: int
 ) -> Rating | None:
-    r = rating.c
-    found = await session.execute(
-        select(rating).where(r.user_id == user_id, r.movie_id == movie_id).with_for_update()
-    )
+    found = await session.execute(_GET_FOR_UPDATE, {"user_id": user_id, "movie_id": movie_id})
     row = found.first()
     return as_record(Rating, row) if row is not None else None
 
 
 async def upsert(session: AsyncSession, new: Rating) -> None:
-    insert = pg_insert(rating).values(
-        user_id=new.user_id, movie_id=new.movie_id, score=new.score, rated_at=new.rated_at
-    )
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[rating.c.user_id, rating.c.movie_id],
-            set_={"score": insert.excluded.score, "rated_at": insert.excluded.rated_at},
-        )
-    )
+    await session.execute(_UPSERT, asdict(new))
 
 
 async def delete_rating(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> None:
-    await session.execute(
-        delete(rating).where(rating.c.user_id == user_id, rating.c.movie_id == movie_id)
-    )
+    await session.execute(_DELETE, {"user_id": user_id, "movie_id": movie_id})
 
 
 async def list_for_user(
@@ -142,32 +150,18 @@ async def ratings_of_user(session: AsyncSession, *, user_id: uuid.UUID, limit: i
 
 async def summary_for_update(session: AsyncSession, movie_id: int) -> Summary:
     """The movie's summary, created if missing, locked for this transaction."""
-    await session.execute(
-        pg_insert(rating_summary).values(movie_id=movie_id).on_conflict_do_nothing()
-    )
-    s = rating_summary.c
-    row = await session.execute(
-        select(s.movie_id, s.count, s.total, s.histogram)
-        .where(s.movie_id == movie_id)
-        .with_for_update()
-    )
+    await session.execute(_ADD_SUMMARY, {"movie_id": movie_id})
+    row = await session.execute(_SUMMARY_FOR_UPDATE, {"movie_id": movie_id})
     return _summary(row.one())
 
 
 async def save_summary(session: AsyncSession, summary: Summary) -> None:
-    await session.execute(
-        update(rating_summary)
-        .where(rating_summary.c.movie_id == summary.movie_id)
-        .values(count=summary.count, total=summary.total, histogram=summary.histogram)
-    )
+    values = {"count": summary.count, "total": summary.total, "histogram": summary.histogram}
+    await session.execute(_SAVE_SUMMARY, {"summary_of": summary.movie_id, **values})
 
 
 async def get_summary(session: AsyncSession, movie_id: int) -> Summary | None:
-    s = rating_summary.c
-    row = await session.execute(
-        select(s.movie_id, s.count, s.total, s.histogram).where(s.movie_id == movie_id)
-    )
-    found = row.first()
+    found = (await session.execute(_SUMMARY, {"movie_id": movie_id})).first()
     return _summary(found) if found is not None else None
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as Path_
 
-from movierec_common.deps import CurrentUser, current_service
+from movierec_common.deps import CurrentUser, current_service, service_of
 from movierec_common.genres import Genre
-from movierec_common.pagination import PageParams, page_params
+from movierec_common.pagination import DEFAULT_LIMIT, Limit, PageParams
 from movierec_recs.serving.recommender import Recommender
 from movierec_recs.serving.schemas import ModelInfo, RecommendationPage, Strategy
 
@@ -20,10 +20,14 @@ MAX_OFFSET = 1000
 NO_MODEL: dict[int | str, dict[str, Any]] = {503: {"description": "No model has been trained yet"}}
 
 RecommenderDep = Annotated[Recommender, Depends(current_service)]
-PageDep = Annotated[PageParams, Depends(page_params(MAX_OFFSET, "Items to skip (≤ 1000)."))]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (≤ 1000).")]
 Genres = Annotated[
     list[Genre] | None, Query(max_length=19, description="Repeatable; all must match.")
 ]
+
+
+# The reads below are hot and cached: they take no dependencies beyond the caller's
+# identity (see service_of).
 
 
 def _json(body: bytes) -> Response:
@@ -38,17 +42,19 @@ def _json(body: bytes) -> Response:
     responses={401: {"description": "Not logged in"}, **NO_MODEL},
 )
 async def recommendations(
-    recommender: RecommenderDep,
+    request: Request,
     principal: CurrentUser,
-    page: PageDep,
     strategy: Annotated[Strategy, Query(description="Which recommender ranks.")] = Strategy.hybrid,
     genre: Genres = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Response:
+    recommender: Recommender = service_of(request)
     body = await recommender.for_user(
         user_id=principal.user_id,
         strategy=strategy.value,
         genres=list(dict.fromkeys(genre or [])),
-        page=page,
+        page=PageParams(limit=limit, offset=offset),
     )
     return _json(body)
 
@@ -59,8 +65,12 @@ async def recommendations(
     response_model=RecommendationPage,
     responses=NO_MODEL,
 )
-async def popular(recommender: RecommenderDep, page: PageDep, genre: Genres = None) -> Response:
-    body = await recommender.popular(genres=list(dict.fromkeys(genre or [])), page=page)
+async def popular(
+    request: Request, genre: Genres = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> Response:
+    recommender: Recommender = service_of(request)
+    genres = list(dict.fromkeys(genre or []))
+    body = await recommender.popular(genres=genres, page=PageParams(limit=limit, offset=offset))
     return _json(body)
 
 
@@ -71,11 +81,13 @@ async def popular(recommender: RecommenderDep, page: PageDep, genre: Genres = No
     responses={404: {"description": "Unknown movie"}, **NO_MODEL},
 )
 async def similar(
-    recommender: RecommenderDep,
+    request: Request,
     movie_id: Annotated[int, Path_(ge=1, le=2_147_483_647, description="Movie id")],
-    page: PageDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Response:
-    body = await recommender.similar(movie_id=movie_id, page=page)
+    recommender: Recommender = service_of(request)
+    body = await recommender.similar(movie_id=movie_id, page=PageParams(limit=limit, offset=offset))
     return _json(body)
 
 
