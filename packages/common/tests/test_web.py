@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from movierec_common.cache import create_redis
 from movierec_common.db import Database
 from movierec_common.errors import NotFoundError
-from movierec_common.pagination import Page, PageParamsDep
+from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_common.settings import ServiceSettings
 from movierec_common.web import create_app
 
@@ -23,7 +23,8 @@ def _router() -> APIRouter:
     router = APIRouter(prefix="/things")
 
     @router.get("")
-    async def list_things(page: PageParamsDep) -> Page[Item]:
+    async def list_things(limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> Page[Item]:
+        page = PageParams(limit=limit, offset=offset)
         items = [Item(name=f"n{i}") for i in range(page.offset, min(page.offset + page.limit, 3))]
         return Page.of(items, total=3, params=page)
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from movierec_common.db import AnyRow
@@ -25,20 +25,12 @@ class PageParams:
     offset: int = 0
 
 
-#: The ``limit`` and ``offset`` query parameters of list endpoints.
+#: The ``limit`` and ``offset`` query parameters of every list endpoint:
+#: ``limit: Limit = DEFAULT_LIMIT, offset: Offset = 0``, then ``PageParams(limit, offset)``.
+#: Plain parameters rather than a dependency: each dependency FastAPI resolves costs about
+#: 9 µs a request, a tenth of a cached read.
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–100).")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
-
-
-# Async on purpose: FastAPI runs plain `def` dependencies in a thread pool.
-async def page_params(limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> PageParams:
-    """The dependency reading ``limit`` (1–100, default 20) and ``offset`` from the query
-    string. The hottest cached reads take ``Limit`` and ``Offset`` parameters themselves: a
-    dependency costs about 9 µs a request."""
-    return PageParams(limit=limit, offset=offset)
-
-
-PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
 async def page_total(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from movierec_common.deps import CurrentUser, SessionDep, current_service
-from movierec_common.pagination import Page, PageParamsDep
+from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_history.watch.schemas import WatchIn, WatchOut
 from movierec_history.watch.service import HistoryService
 
@@ -35,8 +35,12 @@ async def add_watch(
 
 
 @router.get("", summary="Your history, newest first", response_model=Page[WatchOut], responses=AUTH)
-async def list_history(user: CurrentUser, history: HistoryDep, page: PageParamsDep) -> Response:
-    body = await history.list_mine(user_id=user.user_id, page=page)
+async def list_history(
+    user: CurrentUser, history: HistoryDep, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> Response:
+    body = await history.list_mine(
+        user_id=user.user_id, page=PageParams(limit=limit, offset=offset)
+    )
     return Response(body, media_type="application/json")
 
 

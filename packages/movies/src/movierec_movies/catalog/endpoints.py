@@ -17,7 +17,6 @@ from movierec_common.pagination import (
     Offset,
     Page,
     PageParams,
-    PageParamsDep,
 )
 from movierec_movies.catalog.repository import Filters
 from movierec_movies.catalog.schemas import (
@@ -99,10 +98,11 @@ async def list_genres(catalog: CatalogDep) -> list[GenreOut]:
 async def list_people(
     session: SessionDep,
     catalog: CatalogDep,
-    page: PageParamsDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Page[PersonOut]:
-    return await catalog.people(session, q=q, page=page)
+    return await catalog.people(session, q=q, page=PageParams(limit=limit, offset=offset))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from movierec_common.deps import CurrentUser, SessionDep, current_service
-from movierec_common.pagination import Page, PageParamsDep
+from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_ratings.rating.schemas import RatingIn, RatingOut, RatingSort, RatingSummaryOut
 from movierec_ratings.rating.service import RatingService
 
@@ -61,11 +61,13 @@ async def delete_rating(
 async def list_ratings(
     user: CurrentUser,
     ratings: RatingsDep,
-    page: PageParamsDep,
     sort: Annotated[
         RatingSort, Query(description="date (newest first) or score (highest first)")
     ] = RatingSort.date,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Response:
+    page = PageParams(limit=limit, offset=offset)
     body = await ratings.list_mine(user_id=user.user_id, sort=sort, page=page)
     return Response(body, media_type="application/json")
 
