@@ -84,8 +84,8 @@ def _summary(row: AnyRow) -> Summary:
     )
 
 
-# The statements of a rating's write path are built once: building a statement costs more
-# than running it (a rating's PUT runs eight). Values are bound when they run.
+# The statements of a rating's write path are built once: building one costs about as much
+# as running it (a rating's PUT runs eight). Values are bound when they run.
 _r, _s = rating.c, rating_summary.c
 _THE_RATING = (_r.user_id == bindparam("user_id")) & (_r.movie_id == bindparam("movie_id"))
 _GET_FOR_UPDATE = select(rating).where(_THE_RATING).with_for_update()
