@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
-from sqlalchemy import text
 
-from movierec_common.events import UserRegistered, make_event
-from movierec_common.outbox import OutboxRelay, event_message, outbox_backlog, record, record_many
+from movierec_common.events import UserRegistered, make_event, parse_event
+from movierec_common.outbox import (
+    EventEmitter,
+    OutboxRelay,
+    event_message,
+    outbox_backlog,
+    record,
+    record_many,
+)
 from movierec_testkit import eventually
 
 
@@ -173,8 +180,42 @@ async def test_relay_survives_database_cut_and_publishes_after_restore(
     await task
 
 
-async def test_notify_is_sent_in_the_writing_transaction(kernel_db):
+async def test_an_event_recorded_in_sql_is_published_as_record_publishes_it(
+    kernel_db, amqp_channel, test_run
+):
+    """``outbox_record_event`` (the write functions' way) draws the aggregate version and
+    gives the relay the same message ``record`` gives it: envelope, headers, properties."""
+    emitter = EventEmitter(producer="auth@test", exchange=test_run.events_exchange)
+    queue = await _bound_queue(amqp_channel, test_run, "sql-recorded")
+    user = uuid.uuid4()
+    built = [
+        emitter.build("user.registered", UserRegistered(user_id=user, favorite_genres=["Drama"]))
+        for _ in range(2)
+    ]
+    for event in built:
+        await kernel_db.call("SELECT outbox_record_event($1, $2)", test_run.events_exchange, event)
+    reference = _message(test_run.events_exchange)
     async with kernel_db.transaction() as session:
-        await record(session, _message("movierec.events"))
-        rows = (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
-    assert rows == 1
+        await record(session, reference)
+    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+    assert await relay.drain() == 3
+    await relay.close()
+    messages = []
+    while len(messages) < 3:
+        message = await queue.get(no_ack=True, timeout=5)
+        messages.append(message)
+    sql_made, recorded = messages[:2], messages[2]
+    events = [parse_event(m.body) for m in sql_made]
+    assert [str(e.id) for e in events] == [json.loads(b)["id"] for b in built]
+    assert [m.message_id for m in sql_made] == [str(e.id) for e in events]
+    assert events[0].aggregate_version >= 1
+    assert events[1].aggregate_version > events[0].aggregate_version
+    assert events[0].payload == {"user_id": str(user), "favorite_genres": ["Drama"]}
+    for message in sql_made:
+        assert (message.type, message.app_id, message.content_type, message.headers) == (
+            recorded.type,
+            recorded.app_id,
+            recorded.content_type,
+            recorded.headers,
+        )
+        assert message.delivery_mode == recorded.delivery_mode

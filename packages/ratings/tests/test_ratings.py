@@ -6,9 +6,14 @@ import json
 import time
 import uuid
 
+import aio_pika
 import jwt
 import pytest
 from sqlalchemy import text
+
+from movierec_common.amqp import declare_events_exchange
+from movierec_ratings.spec import spec
+from movierec_testkit import consuming, eventually, relaying
 
 
 async def _events(app, user_id: uuid.UUID) -> list[dict]:
@@ -125,7 +130,9 @@ async def test_list_reflects_a_change_at_once(client, token):
     assert (await client.get("/ratings", headers=headers)).json()["items"][0]["score"] == 4.0
 
 
-async def test_summary_is_public_and_follows_every_change(client, token, app):
+async def test_summary_is_public_and_follows_every_change(client, token, settings, test_run):
+    """The consumer recounts a movie's summary after its rating events (off the request
+    path) and announces it with one movie.rating_summary per batch."""
     first, second = token(user_id=uuid.uuid4()), token(user_id=uuid.uuid4())
     empty = (await client.get("/ratings/movies/30/summary")).json()
     assert empty == {
@@ -134,27 +141,42 @@ async def test_summary_is_public_and_follows_every_change(client, token, app):
         "average": None,
         "histogram": {f"{s / 2:.1f}": 0 for s in range(1, 11)},
     }
-    await client.put("/ratings/30", json={"score": 4}, headers=first)
-    await client.put("/ratings/30", json={"score": 2}, headers=second)
-    summary = (await client.get("/ratings/movies/30/summary")).json()
-    assert (summary["count"], summary["average"]) == (2, 3.0)
-    assert summary["histogram"]["4.0"] == 1 and summary["histogram"]["2.0"] == 1
-    await client.put("/ratings/30", json={"score": 5}, headers=second)
-    summary = (await client.get("/ratings/movies/30/summary")).json()
-    assert (summary["count"], summary["average"], summary["histogram"]["2.0"]) == (2, 4.5, 0)
-    await client.delete("/ratings/30", headers=first)
-    summary = (await client.get("/ratings/movies/30/summary")).json()
-    assert (summary["count"], summary["average"]) == (1, 5.0)
-    async with app.state.db.transaction() as session:
-        rows = await session.execute(
-            text("SELECT body FROM outbox WHERE routing_key = 'movie.rating_summary'")
-        )
-        last = [
-            json.loads(bytes(r[0]))
-            for r in rows
-            if json.loads(bytes(r[0]))["payload"]["movie_id"] == 30
-        ][-1]
-    assert last["payload"] == {"movie_id": 30, "count": 1, "average": 5.0}
+
+    async def summary_is(count: int, average: float | None) -> dict:
+        body: dict = {}
+
+        async def check() -> bool:
+            body.update((await client.get("/ratings/movies/30/summary")).json())
+            return (body["count"], body["average"]) == (count, average)
+
+        await eventually(check)
+        return body
+
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection, consuming(spec, settings, test_run, "summary"), relaying(settings):
+        channel = await connection.channel()
+        exchange = await declare_events_exchange(channel, settings.events_exchange)
+        announced = await channel.declare_queue(exclusive=True)
+        await announced.bind(exchange, routing_key="movie.rating_summary")
+        await client.put("/ratings/30", json={"score": 4}, headers=first)
+        await client.put("/ratings/30", json={"score": 2}, headers=second)
+        summary = await summary_is(2, 3.0)
+        assert summary["histogram"]["4.0"] == 1 and summary["histogram"]["2.0"] == 1
+        await client.put("/ratings/30", json={"score": 5}, headers=second)
+        summary = await summary_is(2, 4.5)
+        assert summary["histogram"]["2.0"] == 0
+        await client.delete("/ratings/30", headers=first)
+        await summary_is(1, 5.0)
+        last: dict = {}
+
+        async def announced_last() -> bool:
+            while (message := await announced.get(no_ack=True, fail=False)) is not None:
+                event = json.loads(message.body)
+                if event["payload"]["movie_id"] == 30:
+                    last.update(event["payload"])
+            return last == {"movie_id": 30, "count": 1, "average": 5.0}
+
+        await eventually(announced_last)
 
 
 async def test_summary_of_an_unknown_movie_is_404(client):

@@ -101,7 +101,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
         path = new_revision(url, spec.version_folders, spec.tables, message)
         click.echo(f"wrote {path}; review it, then `movierec-{spec.name} migrate`")
 
-    @group.command(help="Publish the outbox to RabbitMQ (LISTEN/NOTIFY + sweep).")
+    @group.command(help="Publish the outbox to RabbitMQ (adaptive polling, batches with confirms).")
     def relay() -> None:
         settings = spec.load_settings()
         relay = OutboxRelay(

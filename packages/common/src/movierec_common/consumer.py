@@ -88,8 +88,8 @@ class EventConsumer:
         self.events_exchange = events_exchange
         self.queue_name = queue
         self.handlers = handlers
-        #: Consecutive events of one of these types in a batch go to the handler together
-        #: (order across types is kept: a run ends at the first event of another type).
+        #: Consecutive events of these types in a batch go to their handler together (order
+        #: across handlers is kept: a run ends at the first event another handler takes).
         self.batch_handlers = batch_handlers or {}
         self.batch_size = batch_size
         self.linger = linger
@@ -363,7 +363,7 @@ class EventConsumer:
                 async with session.begin_nested():
                     await batch_handler(session, [event])
                 return
-            if run and run[0].type != event.type:
+            if run and self.batch_handlers[run[0].type] != batch_handler:
                 await self._flush(session, run)
             run.append(event)
             return

@@ -1,12 +1,14 @@
 """Transactional outbox: record messages with the domain write, publish them with a relay.
 
-``record`` inserts a row and ``NOTIFY``s in the caller's transaction, so a message exists
-if and only if the write committed. :class:`OutboxRelay` ``LISTEN``s and publishes at once
-with publisher confirms, sweeps periodically for anything a lost notification missed,
-claims rows with ``FOR UPDATE SKIP LOCKED`` (several relays are safe) and deletes a row
-only after the broker confirmed it. While the broker or the database is unreachable it
-retries with capped exponential backoff; nothing is lost, duplicates are possible (at
-least once) and consumers are idempotent.
+``record`` inserts a row in the caller's transaction (a write that runs in the database as
+one function records its events with ``outbox_record_event``), so a message exists if and
+only if the write committed. :class:`OutboxRelay` polls with a short adaptive interval
+(at once again while it finds rows, backing off to ``max_poll`` when idle: no NOTIFY, whose
+global lock at commit would serialise every writer's commit), claims rows with
+``FOR UPDATE SKIP LOCKED`` (several relays are safe), publishes a batch with pipelined
+publisher confirms and deletes it in one statement after the broker confirmed it. While
+the broker or the database is unreachable it retries with capped exponential backoff;
+nothing is lost, duplicates are possible (at least once) and consumers are idempotent.
 
 Celery task messages go the same way (:func:`task_message`), never a bare ``.delay()``.
 """
@@ -36,8 +38,6 @@ from movierec_common.settings import to_plain_url
 from movierec_common.tables import aggregate_version_seq, outbox_table
 
 log = get_logger(__name__)
-
-OUTBOX_CHANNEL = "movierec_outbox"
 
 RELAY_PUBLISHED = Counter("movierec_outbox_published_total", "Outbox messages published")
 RELAY_ERRORS = Counter("movierec_outbox_publish_errors_total", "Failed outbox publish rounds")
@@ -126,8 +126,6 @@ async def record_many(session: AsyncSession, messages: list[OutboxMessage]) -> N
             for m in messages
         ],
     )
-    # Delivered at commit, dropped on rollback: exactly the semantics we need.
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
 
 
 async def next_aggregate_version(session: AsyncSession) -> int:
@@ -150,6 +148,19 @@ class EventEmitter:
 
     producer: str
     exchange: str
+
+    def build(self, event_type: str, payload: Payload) -> str:
+        """The event as JSON for a write that records it in the database: the SQL function
+        ``outbox_record_event(exchange, event)`` draws its aggregate version and sets it
+        (the write must hold the aggregate's lock when it calls the function)."""
+        event = make_event(
+            event_type,
+            payload,
+            producer=self.producer,
+            aggregate_version=0,
+            correlation_id=current_request_id(),
+        )
+        return event.to_bytes().decode()
 
     async def emit(self, session: AsyncSession, event_type: str, payload: Payload) -> Event:
         event = make_event(
@@ -213,8 +224,9 @@ class OutboxRelay:
         amqp_url: str,
         *,
         events_exchange: str,
-        batch_size: int = 200,
-        sweep_interval: float = 1.0,
+        batch_size: int = 500,
+        min_poll: float = 0.001,
+        max_poll: float = 0.01,
         max_backoff: float = 5.0,
         name: str = "relay",
     ) -> None:
@@ -222,12 +234,11 @@ class OutboxRelay:
         self.amqp_url = amqp_url
         self.events_exchange = events_exchange
         self.batch_size = batch_size
-        self.sweep_interval = sweep_interval
+        self.min_poll = min_poll
+        self.max_poll = max_poll
         self.max_backoff = max_backoff
         self.name = name
-        self._wake = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
-        self._listen_conn: asyncpg.Connection | None = None
         self._amqp: aio_pika.abc.AbstractConnection | None = None
         self._channel: aio_pika.abc.AbstractChannel | None = None
         self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
@@ -239,21 +250,9 @@ class OutboxRelay:
     async def _ensure_db(self) -> asyncpg.Pool:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                self.database_url, min_size=1, max_size=2, timeout=5, command_timeout=30
+                self.database_url, min_size=1, max_size=1, timeout=5, command_timeout=30
             )
-        if self._listen_conn is None or self._listen_conn.is_closed():
-            self._listen_conn = await asyncpg.connect(self.database_url, timeout=5)
-            await self._listen_conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
-            self._listen_conn.add_termination_listener(self._on_listen_lost)
-            self._wake.set()  # catch up on whatever was committed while we were not listening
         return self._pool
-
-    def _on_notify(self, *_: Any) -> None:
-        self._wake.set()
-
-    def _on_listen_lost(self, *_: Any) -> None:
-        self._listen_conn = None
-        self._wake.set()
 
     async def _ensure_amqp(self) -> aio_pika.abc.AbstractChannel:
         if self._channel is None or self._channel.is_closed:
@@ -274,11 +273,7 @@ class OutboxRelay:
                 await asyncio.wait_for(conn.close(), 2)
 
     async def _close_db(self) -> None:
-        listen, self._listen_conn = self._listen_conn, None
         pool, self._pool = self._pool, None
-        if listen is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(listen.close(), 2)
         if pool is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pool.close(), 2)
@@ -342,6 +337,12 @@ class OutboxRelay:
         self.published += len(rows)
         return len(rows)
 
+    async def pending(self) -> bool:
+        """True when the outbox has rows: an idle poll costs this one round trip, not a
+        claiming transaction's three."""
+        pool = await self._ensure_db()
+        return bool(await pool.fetchval("SELECT EXISTS (SELECT FROM outbox)"))
+
     async def drain(self) -> int:
         """Publish until the outbox is empty."""
         total = 0
@@ -353,12 +354,11 @@ class OutboxRelay:
         """Publish until ``stop`` is set, surviving broker and database outages."""
         stop = stop or asyncio.Event()
         backoff = 0.05
+        poll = self.min_poll
         log.info("relay_started", relay=self.name, exchange=self.events_exchange)
         while not stop.is_set():
-            # Cleared before draining: a NOTIFY that arrives mid-drain wakes the next round.
-            self._wake.clear()
             try:
-                await self.drain()
+                found = await self.drain() if await self.pending() else 0
                 backoff = 0.05
             except (TimeoutError, Exception) as exc:  # noqa: BLE001 - retried below
                 RELAY_ERRORS.inc()
@@ -370,12 +370,9 @@ class OutboxRelay:
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait(
-                {waiter, stopper}, timeout=self.sweep_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-            waiter.cancel()
-            stopper.cancel()
+            # Idle: poll again soon, less and less often up to ``max_poll``.
+            poll = self.min_poll if found else min(poll * 2, self.max_poll)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
         await self.close()
         log.info("relay_stopped", relay=self.name, published=self.published)

@@ -9,6 +9,7 @@ under the service's own prefix (``/<prefix>/docs``, ``/<prefix>/openapi.json``).
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import time
 import uuid
@@ -183,6 +184,14 @@ async def _tcp_reachable(url: str, default_port: int, timeout: float = 0.5) -> b
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
+def _freeze_startup_objects() -> None:
+    """Keep what start-up built (modules, routes, models, caches) out of the cyclic garbage
+    collector's full passes: walking them took tens of milliseconds, a pause every request
+    in flight waited for (the p99 of writes)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     *,
     settings: ServiceSettings,
@@ -208,8 +217,10 @@ def create_app(
         try:
             if lifespan is not None:
                 async with lifespan(app):
+                    _freeze_startup_objects()
                     yield
             else:
+                _freeze_startup_objects()
                 yield
         finally:
             stop.set()

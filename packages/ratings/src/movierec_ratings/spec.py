@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from movierec_common.service import ServiceSpec
+from movierec_common.service import Handlers, ServiceSpec
 from movierec_ratings.config import Settings
 from movierec_ratings.rating.endpoints import router
 from movierec_ratings.rating.service import RatingService
 from movierec_ratings.tables import metadata
 from movierec_userdata.service import with_user_data
 
+
+def handlers(ratings: RatingService) -> Handlers:
+    """The service consumes its own rating events: each batch recounts the summaries of
+    the movies it names (off the request path, exact)."""
+    recount = ratings.rating_events
+    return Handlers(batches={"rating.set": recount, "rating.removed": recount})
+
+
 spec: ServiceSpec[Settings, RatingService] = with_user_data(
     ServiceSpec(
         name="ratings", prefix="ratings", port=8004, settings=Settings, service=RatingService,
         title="movierec ratings",
         description="Each user's scores (0.5–5.0) and every movie's community summary.",
-        routers=[router], tables=[metadata], migrations=Path(__file__).parent / "migrations",
+        routers=[router], handlers=handlers, tables=[metadata],
+        migrations=Path(__file__).parent / "migrations",
     ),
     noun="ratings",
     import_help="Load MovieLens ratings.csv for the demo users (idempotent).",

@@ -21,6 +21,7 @@ from movierec_common.cache import Cache
 from movierec_common.consumer import publish_raw
 from movierec_common.events import make_event
 from movierec_common.events.contracts import Payload
+from movierec_common.outbox import OutboxRelay
 from movierec_common.service import Runtime, ServiceSpec
 from movierec_common.settings import ServiceSettings
 from movierec_testkit.proxy import TcpProxy
@@ -33,6 +34,7 @@ __all__ = [
     "consuming",
     "eventually",
     "publish_event",
+    "relaying",
     "run_console",
     "serving",
 ]
@@ -105,6 +107,22 @@ async def consuming(
         finally:
             stop.set()
             await task
+
+
+@asynccontextmanager
+async def relaying(settings: ServiceSettings) -> AsyncIterator[OutboxRelay]:
+    """The relay of the service's database running in this process (it publishes every
+    row of that outbox to the run's exchange)."""
+    relay = OutboxRelay(
+        settings.resolved_database_url, settings.amqp_url, events_exchange=settings.events_exchange
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        yield relay
+    finally:
+        stop.set()
+        await task
 
 
 async def publish_event(

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
 from movierec_common.demo import DemoRating, read_ratings, resolve_data_dir
+from movierec_common.errors import AccountDeletedError
 from movierec_common.events import Event, UserDeleted
 from movierec_common.logging import get_logger
 from movierec_common.outbox import record
@@ -32,6 +33,7 @@ from movierec_common.pagination import Page, PageParams
 from movierec_common.service import Handlers, Runtime, ServiceSpec, pass_spec
 from movierec_common.settings import ServiceSettings
 from movierec_userdata import known_movies
+from movierec_userdata.known_movies import UnknownMovieError
 from movierec_userdata.tables import metadata as userdata_metadata
 from movierec_userdata.users import lock_user
 
@@ -45,6 +47,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PURGE_TASK = "purge_user"
 #: Entries a purge removes per round.
 PURGE_BATCH = 500
+#: Outcomes of a write function that changed the user's entries.
+WRITTEN = frozenset({"created", "changed", "removed"})
 
 
 class UserDataService(ABC):
@@ -81,6 +85,22 @@ class UserDataService(ABC):
         self.cache.invalidate_after_commit(
             session, keys=keys, generations=[self.generation_key(u) for u in users]
         )
+
+    async def write(self, statement: str, *args: Any, user_id: uuid.UUID, movie_id: int) -> Any:
+        """Run one of the service's write functions (one round trip, a transaction of its
+        own; its first column is the outcome) and return its row. Refuses what the function
+        refused; once it wrote, the user's cached pages are stale."""
+        row = await self.database.call(statement, *args)
+        if row is None:
+            raise RuntimeError(f"{statement!r} returned no row")
+        outcome = row[0]
+        if outcome == "account_deleted":
+            raise AccountDeletedError
+        if outcome == "unknown_movie":
+            raise UnknownMovieError(movie_id)
+        if outcome in WRITTEN:
+            await self.cache.incr(self.generation_key(user_id))
+        return row
 
     async def user_page(
         self,
@@ -244,12 +264,23 @@ def demo_import_command(*, noun: str, help_text: str) -> click.Command:
 
 
 def with_user_data(spec: ServiceSpec[S, U], *, noun: str, import_help: str) -> ServiceSpec[S, U]:
-    """``spec`` with what every user-data service has: the consumer of known movies and
-    deleted users, the purge task, the ``import`` command, the ``known_movie`` table and
-    its revision."""
+    """``spec`` with what every user-data service has (besides its own handlers): the
+    consumer of known movies and deleted users, the purge task, the ``import`` command,
+    the ``known_movie`` table and its revision."""
+    own = spec.handlers
+
+    def handlers(service: U) -> Handlers:
+        shared = user_data_handlers(service)
+        if own is None:
+            return shared
+        mine = own(service)
+        return Handlers(
+            events={**shared.events, **mine.events}, batches={**shared.batches, **mine.batches}
+        )
+
     return replace(
         spec,
-        handlers=user_data_handlers,
+        handlers=handlers,
         tasks=[*spec.tasks, register_purge_task],
         tables=[userdata_metadata, *spec.tables],
         library_migrations=[MIGRATIONS, *spec.library_migrations],

@@ -26,11 +26,9 @@ AUTH: dict[int | str, dict[str, Any]] = {
     summary="Record that you watched a movie",
     responses={**AUTH, 404: {"description": "Unknown movie"}},
 )
-async def add_watch(
-    body: WatchIn, user: CurrentUser, session: SessionDep, history: HistoryDep
-) -> WatchOut:
+async def add_watch(body: WatchIn, user: CurrentUser, history: HistoryDep) -> WatchOut:
     return await history.add(
-        session, user_id=user.user_id, movie_id=body.movie_id, watched_at=body.watched_at
+        user_id=user.user_id, movie_id=body.movie_id, watched_at=body.watched_at
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Uuid, delete, insert, select
+from sqlalchemy import Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import as_record, insert_missing, unnest
@@ -32,13 +32,6 @@ class ListedEntry:
     movie_id: int
     title: str | None
     watched_at: datetime
-
-
-_INSERT = insert(watch_entry)  # built once: every POST /history runs it
-
-
-async def insert_entry(session: AsyncSession, entry: Entry) -> None:
-    await session.execute(_INSERT, asdict(entry))
 
 
 async def entries_for_update(

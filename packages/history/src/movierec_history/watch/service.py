@@ -15,7 +15,6 @@ from movierec_common.pagination import PageParams
 from movierec_history.watch import repository
 from movierec_history.watch.repository import Entry
 from movierec_history.watch.schemas import WatchOut
-from movierec_userdata.known_movies import require_known_movie
 from movierec_userdata.service import UserDataService
 from movierec_userdata.users import lock_active_user
 
@@ -38,26 +37,26 @@ def _event(entry: Entry, *, added: bool) -> tuple[str, WatchAdded | WatchRemoved
     return event_type, payload(**{**asdict(entry), "entry_id": entry.id})
 
 
+# The write function (migration 0003): one round trip.
+_ADD = "SELECT watch_add($1, $2, $3, $4, $5, $6)"
+
+
 class HistoryService(UserDataService):
     async def add(
-        self,
-        session: AsyncSession,
-        *,
-        user_id: uuid.UUID,
-        movie_id: int,
-        watched_at: datetime | None,
+        self, *, user_id: uuid.UUID, movie_id: int, watched_at: datetime | None
     ) -> WatchOut:
-        await lock_active_user(session, user_id)
-        await require_known_movie(session, movie_id)
+        """Record a watch in one round trip."""
         entry = Entry(
             id=uuid.uuid4(),
             user_id=user_id,
             movie_id=movie_id,
             watched_at=watched_at or datetime.now(UTC),
         )
-        await repository.insert_entry(session, entry)
-        await self.events.emit(session, *_event(entry, added=True))
-        self.touched(session, {user_id})
+        event = self.events.build(*_event(entry, added=True))
+        await self.write(
+            _ADD, entry.id, user_id, movie_id, entry.watched_at, self.events.exchange, event,
+            user_id=user_id, movie_id=movie_id,
+        )  # fmt: skip
         return WatchOut(id=entry.id, movie_id=movie_id, title=None, watched_at=entry.watched_at)
 
     async def _remove(self, session: AsyncSession, entries: list[Entry]) -> None:

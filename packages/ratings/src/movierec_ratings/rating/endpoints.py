@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from movierec_common.deps import CurrentUser, SessionDep, current_service
+from movierec_common.deps import CurrentUser, current_service
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_ratings.rating.schemas import RatingIn, RatingOut, RatingSort, RatingSummaryOut
 from movierec_ratings.rating.service import RatingService
@@ -33,12 +33,11 @@ async def set_rating(
     movie_id: MovieId,
     body: RatingIn,
     user: CurrentUser,
-    session: SessionDep,
     ratings: RatingsDep,
     response: Response,
 ) -> RatingOut:
     rating, created = await ratings.set(
-        session, user_id=user.user_id, movie_id=movie_id, score=float(body.score)
+        user_id=user.user_id, movie_id=movie_id, score=float(body.score)
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return rating
@@ -50,10 +49,8 @@ async def set_rating(
     summary="Remove your rating of a movie",
     responses={**AUTH, 404: {"description": "No rating of yours for this movie"}},
 )
-async def delete_rating(
-    movie_id: MovieId, user: CurrentUser, session: SessionDep, ratings: RatingsDep
-) -> Response:
-    await ratings.remove(session, user_id=user.user_id, movie_id=movie_id)
+async def delete_rating(movie_id: MovieId, user: CurrentUser, ratings: RatingsDep) -> Response:
+    await ratings.remove(user_id=user.user_id, movie_id=movie_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,7 +14,6 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,36 +83,13 @@ def _summary(row: AnyRow) -> Summary:
     )
 
 
-# The statements of a rating's write path are built once: building one costs about as much
-# as running it (a rating's PUT runs eight). Values are bound when they run.
+# Built once: the purge and the summary reads run them often.
 _r, _s = rating.c, rating_summary.c
 _THE_RATING = (_r.user_id == bindparam("user_id")) & (_r.movie_id == bindparam("movie_id"))
-_GET_FOR_UPDATE = select(rating).where(_THE_RATING).with_for_update()
-_INSERT = pg_insert(rating)
-_UPSERT = _INSERT.on_conflict_do_update(
-    index_elements=[_r.user_id, _r.movie_id],
-    set_={"score": _INSERT.excluded.score, "rated_at": _INSERT.excluded.rated_at},
-)
 _DELETE = delete(rating).where(_THE_RATING)
 _SUMMARY = select(_s.movie_id, _s.count, _s.total, _s.histogram).where(
     _s.movie_id == bindparam("movie_id")
 )
-_ADD_SUMMARY = pg_insert(rating_summary).on_conflict_do_nothing()
-_SUMMARY_FOR_UPDATE = _SUMMARY.with_for_update()
-# SET takes the columns the parameters name; the row's key needs a name of its own.
-_SAVE_SUMMARY = update(rating_summary).where(_s.movie_id == bindparam("summary_of"))
-
-
-async def get_for_update(
-    session: AsyncSession, *, user_id: uuid.UUID, movie_id: int
-) -> Rating | None:
-    found = await session.execute(_GET_FOR_UPDATE, {"user_id": user_id, "movie_id": movie_id})
-    row = found.first()
-    return as_record(Rating, row) if row is not None else None
-
-
-async def upsert(session: AsyncSession, new: Rating) -> None:
-    await session.execute(_UPSERT, asdict(new))
 
 
 async def delete_rating(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> None:
@@ -148,18 +124,6 @@ async def ratings_of_user(session: AsyncSession, *, user_id: uuid.UUID, limit: i
     return [as_record(Rating, x) for x in rows]
 
 
-async def summary_for_update(session: AsyncSession, movie_id: int) -> Summary:
-    """The movie's summary, created if missing, locked for this transaction."""
-    await session.execute(_ADD_SUMMARY, {"movie_id": movie_id})
-    row = await session.execute(_SUMMARY_FOR_UPDATE, {"movie_id": movie_id})
-    return _summary(row.one())
-
-
-async def save_summary(session: AsyncSession, summary: Summary) -> None:
-    values = {"count": summary.count, "total": summary.total, "histogram": summary.histogram}
-    await session.execute(_SAVE_SUMMARY, {"summary_of": summary.movie_id, **values})
-
-
 async def get_summary(session: AsyncSession, movie_id: int) -> Summary | None:
     found = (await session.execute(_SUMMARY, {"movie_id": movie_id})).first()
     return _summary(found) if found is not None else None
@@ -178,8 +142,18 @@ _HISTOGRAM = text(
 )
 
 
+# Per-movie locks in one order (no deadlock between two recounts), taken before the recount
+# so that it reads what the other recount committed (a statement's snapshot starts after it).
+_LOCK_SUMMARIES = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended('summary:' || m, 0))"
+    " FROM unnest(CAST(:movies AS integer[])) AS m ORDER BY m"
+)
+
+
 async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> list[Summary]:
-    """Rebuild the summaries of ``movie_ids`` from the ratings (the bulk import's way)."""
+    """Rebuild the summaries of ``movie_ids`` from the ratings, exactly: concurrent
+    recounts of a movie are serialised, the later one sees what the earlier committed."""
+    await session.execute(_LOCK_SUMMARIES, {"movies": sorted(movie_ids)})
     movies = unnest(movie_id=(Integer(), movie_ids)).alias("m")
     r = rating.c
     rebuilt = (

@@ -11,14 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.demo import DemoRating
 from movierec_common.errors import NotFoundError
-from movierec_common.events import MovieRatingSummary, RatingRemoved, RatingSet
+from movierec_common.events import Event, MovieRatingSummary, RatingRemoved, RatingSet
 from movierec_common.pagination import PageParams
 from movierec_ratings.rating import repository
 from movierec_ratings.rating.repository import SCORES, Rating, Summary
 from movierec_ratings.rating.schemas import RatingOut, RatingSort, RatingSummaryOut
 from movierec_userdata.known_movies import require_known_movie
 from movierec_userdata.service import UserDataService
-from movierec_userdata.users import lock_active_user
 
 
 class RatingNotFoundError(NotFoundError):
@@ -43,51 +42,48 @@ def _summary_event(summary: Summary) -> tuple[str, MovieRatingSummary]:
     )
 
 
+# The write functions (migration 0003): one round trip each.
+_SET = "SELECT outcome, stamp FROM rating_set($1, $2, $3, $4, $5, $6)"
+_REMOVE = "SELECT rating_remove($1, $2, $3, $4)"
+
+
 class RatingService(UserDataService):
     def _summary_key(self, movie_id: int) -> str:
         return self.cache.key("summary", movie_id)
 
-    def _changed(self, session: AsyncSession, users: set[uuid.UUID], movies: Sequence[int]) -> None:
-        self.touched(session, users, keys=[self._summary_key(m) for m in movies])
-
     # -- writes ------------------------------------------------------------------------
 
     async def set(
-        self, session: AsyncSession, *, user_id: uuid.UUID, movie_id: int, score: float
+        self, *, user_id: uuid.UUID, movie_id: int, score: float
     ) -> tuple[RatingOut, bool]:
-        """Create or change the user's rating. Returns (rating, created)."""
-        await lock_active_user(session, user_id)
-        await require_known_movie(session, movie_id)
-        current = await repository.get_for_update(session, user_id=user_id, movie_id=movie_id)
-        if current is not None and current.score == score:
-            return RatingOut(
-                movie_id=movie_id, title=None, score=score, rated_at=current.rated_at
-            ), False
-        new = Rating(user_id=user_id, movie_id=movie_id, score=score, rated_at=datetime.now(UTC))
-        await repository.upsert(session, new)
-        previous = current.score if current else None
-        await self.events.emit(
-            session,
-            "rating.set",
-            RatingSet(
-                user_id=user_id,
-                movie_id=movie_id,
-                score=score,
-                previous_score=previous,
-                rated_at=new.rated_at,
-            ),
-        )
-        await self._apply_to_summary(session, movie_id, added=score, removed=previous)
-        self._changed(session, {user_id}, [movie_id])
-        out = RatingOut(movie_id=movie_id, title=None, score=score, rated_at=new.rated_at)
-        return out, current is None
+        """Create or change the user's rating in one round trip. Returns (rating, created).
 
-    async def remove(self, session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> None:
-        await lock_active_user(session, user_id)
-        current = await repository.get_for_update(session, user_id=user_id, movie_id=movie_id)
-        if current is None:
+        The movie's summary is not touched here: the consumer recounts it from the ratings
+        (see :meth:`refresh_summaries`)."""
+        now = datetime.now(UTC)
+        event = self.events.build(
+            "rating.set",
+            RatingSet(user_id=user_id, movie_id=movie_id, score=score, rated_at=now),
+        )
+        outcome, stamp = await self.write(
+            _SET, user_id, movie_id, score, now, self.events.exchange, event,
+            user_id=user_id, movie_id=movie_id,
+        )  # fmt: skip
+        out = RatingOut(movie_id=movie_id, title=None, score=score, rated_at=stamp)
+        return out, outcome == "created"
+
+    async def remove(self, *, user_id: uuid.UUID, movie_id: int) -> None:
+        """Remove the user's rating in one round trip."""
+        # The function fills in the score it removed.
+        event = self.events.build(
+            "rating.removed", RatingRemoved(user_id=user_id, movie_id=movie_id, previous_score=0)
+        )
+        (outcome,) = await self.write(
+            _REMOVE, user_id, movie_id, self.events.exchange, event,
+            user_id=user_id, movie_id=movie_id,
+        )  # fmt: skip
+        if outcome == "not_found":
             raise RatingNotFoundError(movie_id)
-        await self._remove(session, current)
 
     async def _remove(self, session: AsyncSession, current: Rating) -> None:
         await repository.delete_rating(session, user_id=current.user_id, movie_id=current.movie_id)
@@ -98,21 +94,30 @@ class RatingService(UserDataService):
                 user_id=current.user_id, movie_id=current.movie_id, previous_score=current.score
             ),
         )
-        await self._apply_to_summary(session, current.movie_id, added=None, removed=current.score)
-        self._changed(session, {current.user_id}, [current.movie_id])
 
-    async def _apply_to_summary(
-        self, session: AsyncSession, movie_id: int, *, added: float | None, removed: float | None
-    ) -> None:
-        summary = await repository.summary_for_update(session, movie_id)
-        summary.change(added=added, removed=removed)
-        await repository.save_summary(session, summary)
-        await self.events.emit(session, *_summary_event(summary))
+    async def refresh_summaries(self, session: AsyncSession, movie_ids: Sequence[int]) -> None:
+        """Recount the summaries of ``movie_ids`` from the ratings and announce them, one
+        ``movie.rating_summary`` per movie (the consumer calls it once per batch of rating
+        events; the purge and the import after their writes). Exact however events were
+        duplicated, reordered or skipped: the ratings table is the source."""
+        movies = sorted(set(movie_ids))
+        if not movies:
+            return
+        summaries = await repository.recompute_summaries(session, movies)
+        await self.events.emit_many(session, [_summary_event(s) for s in summaries])
+        self.cache.invalidate_after_commit(session, keys=[self._summary_key(m) for m in movies])
+
+    async def rating_events(self, session: AsyncSession, events: list[Event]) -> None:
+        """The consumer's batch handler of rating.set / rating.removed."""
+        await self.refresh_summaries(session, [e.payload["movie_id"] for e in events])
 
     async def remove_some(self, session: AsyncSession, *, user_id: uuid.UUID, limit: int) -> int:
         ratings = await repository.ratings_of_user(session, user_id=user_id, limit=limit)
         for current in ratings:
             await self._remove(session, current)
+        # The consumer skips the events of a deleted user: the purge recounts for it.
+        await self.refresh_summaries(session, [r.movie_id for r in ratings])
+        self.touched(session, {user_id})
         return len(ratings)
 
     async def import_demo(self, session: AsyncSession, *, ratings: list[DemoRating]) -> int:
@@ -140,11 +145,8 @@ class RatingService(UserDataService):
                 for r in inserted
             ],
         )
-        movies = sorted({r.movie_id for r in inserted})
-        if movies:
-            summaries = await repository.recompute_summaries(session, movies)
-            await self.events.emit_many(session, [_summary_event(s) for s in summaries])
-        self._changed(session, {r.user_id for r in inserted}, movies)
+        await self.refresh_summaries(session, [r.movie_id for r in inserted])
+        self.touched(session, {r.user_id for r in inserted})
         return len(inserted)
 
     # -- reads -------------------------------------------------------------------------
