@@ -114,6 +114,9 @@ async def userdata_services(test_run, signing):
         )
         await conn.close()
         processes.append(await ServiceProcess.api(service, env=env).start())
+        if service == "ratings":  # the summary is the ratings consumer's (README starts both)
+            for command in ("relay", "consume"):
+                processes.append(await ServiceProcess.command(service, command, env=env).start())
     yield processes
     for process in processes:
         await process.stop()
@@ -122,7 +125,7 @@ async def userdata_services(test_run, signing):
 async def test_readme_history_and_ratings_walkthrough_runs_verbatim(
     userdata_services, token, tmp_path
 ):
-    history, ratings = userdata_services
+    history, ratings = userdata_services[:2]
     env = {
         **os.environ,
         "HISTORY": history.base_url,

@@ -14,7 +14,7 @@ from typing import Any
 
 from movierec_common.settings import CommonSettings
 from movierec_tools.bench_core import Bench
-from movierec_tools.bench_kernel import consumer_throughput, relay_latency
+from movierec_tools.bench_kernel import consumer_throughput, relay_latency, relay_throughput
 from movierec_tools.bench_movies import movies_cases
 from movierec_tools.bench_recs import recs_cases
 from movierec_tools.bench_userdata import userdata_cases
@@ -23,8 +23,9 @@ Case = Callable[[Bench, CommonSettings], Awaitable[Any]]
 
 CASES: dict[str, Case] = {
     "relay": relay_latency,
+    "relay-throughput": relay_throughput,
     "consumer": consumer_throughput,
-    "consumer-unbatched": lambda b, s: consumer_throughput(b, s, count=2000, batch_size=1),
+    "consumer-unbatched": lambda b, s: consumer_throughput(b, s, count=1000, batch_size=1),
     "movies": movies_cases,
     "writes": userdata_cases,
     "recs": recs_cases,

@@ -11,7 +11,7 @@ from movierec_movies.catalog.service import CatalogService
 
 
 def catalog_handlers(service: CatalogService) -> Handlers:
-    """Handlers per event type, and the batch handler of the high-volume watch.added."""
+    """Handlers per event type, and batch handlers of the high-volume types."""
 
     async def watches_added(session: AsyncSession, events: list[Event]) -> None:
         added: list[WatchAdded] = [e.data() for e in events]
@@ -24,14 +24,14 @@ def catalog_handlers(service: CatalogService) -> Handlers:
         if movie_id is not None:
             service.touched(session, [movie_id])
 
-    async def rating_summary(session: AsyncSession, event: Event) -> None:
-        data: MovieRatingSummary = event.data()
-        await repository.set_rating_summary(
-            session, movie_id=data.movie_id, count=data.count, average=data.average
-        )
-        service.touched(session, [data.movie_id])
+    async def rating_summaries(session: AsyncSession, events: list[Event]) -> None:
+        summaries: list[MovieRatingSummary] = [e.data() for e in events]
+        # In order: the newest summary of a movie in the batch wins.
+        latest = {d.movie_id: (d.count, d.average) for d in summaries}
+        await repository.set_rating_summaries(session, latest)
+        service.touched(session, list(latest))
 
     return Handlers(
-        events={"watch.removed": watch_removed, "movie.rating_summary": rating_summary},
-        batches={"watch.added": watches_added},
+        events={"watch.removed": watch_removed},
+        batches={"watch.added": watches_added, "movie.rating_summary": rating_summaries},
     )

@@ -461,12 +461,16 @@ async def uncount_watch(session: AsyncSession, entry_id: uuid.UUID) -> int | Non
     return int(row.movie_id)
 
 
-async def set_rating_summary(
-    session: AsyncSession, *, movie_id: int, count: int, average: float | None
+async def set_rating_summaries(
+    session: AsyncSession, summaries: dict[int, tuple[int, float | None]]
 ) -> None:
-    insert = pg_insert(movie_stats).values(
-        movie_id=movie_id, rating_count=count, rating_average=average
+    """Store each movie's community rating, ``{movie_id: (count, average)}``, at once."""
+    rows = unnest(
+        movie_id=(Integer(), list(summaries)),
+        rating_count=(Integer(), [c for c, _ in summaries.values()]),
+        rating_average=(Float(), [a for _, a in summaries.values()]),
     )
+    insert = insert_rows(movie_stats, rows)
     await session.execute(
         insert.on_conflict_do_update(
             index_elements=[movie_stats.c.movie_id],
