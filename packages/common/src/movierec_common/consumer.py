@@ -25,12 +25,12 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter, Histogram
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import BigInteger, Text, Uuid, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import connect, declare_consumer_queue, service_queue_name
-from movierec_common.db import Database
+from movierec_common.db import Database, array_rows, insert_rows
 from movierec_common.events import CONTRACTS, Event, parse_event
 from movierec_common.logging import get_logger
 from movierec_common.settings import ServiceSettings
@@ -335,21 +335,17 @@ class EventConsumer:
             raise _IsolateHandlersError from exc
         if processed:
             await session.execute(
-                pg_insert(inbox_table).on_conflict_do_nothing(),
-                [{"event_id": eid, "event_type": etype} for eid, etype in processed.items()],
+                _ADD_TO_INBOX,
+                {"event_id": list(processed), "event_type": list(processed.values())},
             )
         if changed_versions:
-            stmt = pg_insert(aggregate_version_table)
             await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["family", "aggregate_id"],
-                    set_={"version": stmt.excluded.version},
-                    where=aggregate_version_table.c.version < stmt.excluded.version,
-                ),
-                [
-                    {"family": f, "aggregate_id": a, "version": v}
-                    for (f, a), v in changed_versions.items()
-                ],
+                _SET_VERSIONS,
+                {
+                    "family": [f for f, _ in changed_versions],
+                    "aggregate_id": [a for _, a in changed_versions],
+                    "version": list(changed_versions.values()),
+                },
             )
 
     async def _handle(
@@ -407,6 +403,21 @@ class EventConsumer:
         await message.reject(requeue=False)
         self.dead_lettered += 1
         CONSUMED.labels(self.queue_name, "dead_lettered").inc()
+
+
+# The bookkeeping of every batch, built once (one statement each, whatever the batch size).
+_ADD_TO_INBOX = insert_rows(
+    inbox_table, array_rows(event_id=Uuid(), event_type=Text())
+).on_conflict_do_nothing()
+_versions = insert_rows(
+    aggregate_version_table,
+    array_rows(family=Text(), aggregate_id=Text(), version=BigInteger()),
+)
+_SET_VERSIONS = _versions.on_conflict_do_update(
+    index_elements=["family", "aggregate_id"],
+    set_={"version": _versions.excluded.version},
+    where=aggregate_version_table.c.version < _versions.excluded.version,
+)
 
 
 class _IsolateHandlersError(Exception):

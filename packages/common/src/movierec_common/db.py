@@ -15,7 +15,18 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Column, MetaData, Row, Table, column, func, literal, select, text
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Row,
+    Table,
+    bindparam,
+    column,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import (
@@ -99,6 +110,15 @@ def unnest(**columns: tuple[TypeEngine[Any], Sequence[Any]]) -> TableValuedAlias
     """
     arrays = [literal(list(values), ARRAY(type_)) for type_, values in columns.values()]
     names = [column(name, type_) for name, (type_, _) in columns.items()]
+    return func.unnest(*arrays).table_valued(*names).render_derived()
+
+
+def array_rows(**columns: TypeEngine[Any]) -> TableValuedAlias:
+    """:func:`unnest` of arrays bound by name: a statement using it is built once (at import)
+    and run with ``{"id": [...], "score": [...]}``. Building a statement costs about as much
+    as running it; the consumers' bulk statements run for every batch."""
+    arrays = [bindparam(name, type_=ARRAY(type_)) for name, type_ in columns.items()]
+    names = [column(name, type_) for name, type_ in columns.items()]
     return func.unnest(*arrays).table_valued(*names).render_derived()
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class Payload(BaseModel):
@@ -175,14 +175,24 @@ class Event(BaseModel):
     aggregate_id: str
     aggregate_version: int
     payload: dict[str, Any]
+    _data: Payload | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # The same event whether or not its payload has been validated yet.
+        return isinstance(other, Event) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # (the payload is a dict: not hashable)
 
     @property
     def family(self) -> str:
         return contract_for(self.type).family
 
     def data(self) -> Any:
-        """The payload validated against this event's contract."""
-        return contract_for(self.type, self.version).payload.model_validate(self.payload)
+        """The payload validated against this event's contract (validated once: the
+        consumer validates on arrival, its handlers ask again)."""
+        if self._data is None:
+            self._data = contract_for(self.type, self.version).payload.model_validate(self.payload)
+        return self._data
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"))

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Uuid,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.db import as_record, insert_rows, unnest
+from movierec_common.db import array_rows, as_record, insert_rows
 from movierec_recs.tables import app_user, interaction, model, movie, movie_revision, training_state
 from movierec_recs.tables import watch as watch_table
 
@@ -138,23 +139,48 @@ async def movies_since(session: AsyncSession, revision: int) -> list[Movie]:
 # -- interactions ------------------------------------------------------------------------
 
 
+# The consumer's bulk statements, built once: they run for every batch of events.
+_ratings = insert_rows(
+    interaction,
+    array_rows(user_id=Uuid(), movie_id=Integer(), score=REAL(), rated_at=DateTime(timezone=True)),
+)
+_SET_RATINGS = _ratings.on_conflict_do_update(
+    index_elements=[interaction.c.user_id, interaction.c.movie_id],
+    set_={"score": _ratings.excluded.score, "rated_at": _ratings.excluded.rated_at},
+)
+_ADD_WATCHES = (
+    insert_rows(watch_table, array_rows(entry_id=Uuid(), user_id=Uuid(), movie_id=Integer()))
+    .on_conflict_do_nothing()
+    .returning(watch_table.c.entry_id)
+)
+_watched = insert_rows(
+    interaction,
+    array_rows(
+        user_id=Uuid(), movie_id=Integer(), watches=Integer(), watched_at=DateTime(timezone=True)
+    ),
+)
+_COUNT_WATCHES = _watched.on_conflict_do_update(
+    index_elements=[interaction.c.user_id, interaction.c.movie_id],
+    set_={
+        "watches": interaction.c.watches + _watched.excluded.watches,
+        "watched_at": func.greatest(interaction.c.watched_at, _watched.excluded.watched_at),
+    },
+)
+
+
 async def set_ratings(
     session: AsyncSession, ratings: list[tuple[uuid.UUID, int, float, datetime]]
 ) -> None:
     """Upsert (user_id, movie_id, score, rated_at) rows; a later row for a pair wins."""
     latest = {(u, m): (s, t) for u, m, s, t in ratings}
-    rows = unnest(
-        user_id=(Uuid(), [u for u, _ in latest]),
-        movie_id=(Integer(), [m for _, m in latest]),
-        score=(REAL(), [v[0] for v in latest.values()]),
-        rated_at=(DateTime(timezone=True), [v[1] for v in latest.values()]),
-    )
-    insert = insert_rows(interaction, rows)
     await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[interaction.c.user_id, interaction.c.movie_id],
-            set_={"score": insert.excluded.score, "rated_at": insert.excluded.rated_at},
-        )
+        _SET_RATINGS,
+        {
+            "user_id": [u for u, _ in latest],
+            "movie_id": [m for _, m in latest],
+            "score": [v[0] for v in latest.values()],
+            "rated_at": [v[1] for v in latest.values()],
+        },
     )
 
 
@@ -173,13 +199,13 @@ async def add_watches(
 ) -> set[uuid.UUID]:
     """Record (entry_id, user_id, movie_id, watched_at) entries not seen before; the users
     whose interactions changed."""
-    entries = unnest(
-        entry_id=(Uuid(), [w[0] for w in watches]),
-        user_id=(Uuid(), [w[1] for w in watches]),
-        movie_id=(Integer(), [w[2] for w in watches]),
-    )
     inserted = await session.execute(
-        insert_rows(watch_table, entries).on_conflict_do_nothing().returning(watch_table.c.entry_id)
+        _ADD_WATCHES,
+        {
+            "entry_id": [w[0] for w in watches],
+            "user_id": [w[1] for w in watches],
+            "movie_id": [w[2] for w in watches],
+        },
     )
     new = set(inserted.scalars())
     counts: dict[tuple[uuid.UUID, int], tuple[int, datetime]] = {}
@@ -188,22 +214,14 @@ async def add_watches(
             count, latest = counts.get((user, movie_id), (0, at))
             counts[(user, movie_id)] = (count + 1, max(latest, at))
     if counts:
-        rows = unnest(
-            user_id=(Uuid(), [u for u, _ in counts]),
-            movie_id=(Integer(), [m for _, m in counts]),
-            watches=(Integer(), [c[0] for c in counts.values()]),
-            watched_at=(DateTime(timezone=True), [c[1] for c in counts.values()]),
-        )
-        insert = insert_rows(interaction, rows)
-        i = interaction.c
         await session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[i.user_id, i.movie_id],
-                set_={
-                    "watches": i.watches + insert.excluded.watches,
-                    "watched_at": func.greatest(i.watched_at, insert.excluded.watched_at),
-                },
-            )
+            _COUNT_WATCHES,
+            {
+                "user_id": [u for u, _ in counts],
+                "movie_id": [m for _, m in counts],
+                "watches": [c[0] for c in counts.values()],
+                "watched_at": [c[1] for c in counts.values()],
+            },
         )
     return {user for user, _ in counts}
 
@@ -250,24 +268,27 @@ async def all_interactions(session: AsyncSession) -> list[Interaction]:
 # -- training ----------------------------------------------------------------------------
 
 
+_t = training_state.c
+_DUE = and_(
+    _t.events_since + bindparam("n") >= bindparam("threshold"),
+    or_(_t.queued_at.is_(None), _t.queued_at < func.now() - timedelta(hours=1)),
+)
+_COUNT_FOR_TRAINING = (
+    update(training_state)
+    .where(_t.id == 1)
+    .values(
+        events_since=case((_DUE, 0), else_=_t.events_since + bindparam("n")),
+        queued_at=case((_DUE, func.now()), else_=_t.queued_at),
+    )
+    .returning(and_(_t.queued_at.is_not(None), _t.queued_at == func.now()))
+)
+
+
 async def count_events_for_training(session: AsyncSession, n: int, threshold: int) -> bool:
-    """Add ``n`` interaction events. True when a training should be queued: ``threshold``
-    reached and none queued in the last hour (the count starts again and the queueing is
-    recorded)."""
-    t = training_state.c
-    due = and_(
-        t.events_since + n >= threshold,
-        or_(t.queued_at.is_(None), t.queued_at < func.now() - timedelta(hours=1)),
-    )
-    row = await session.execute(
-        update(training_state)
-        .where(t.id == 1)
-        .values(
-            events_since=case((due, 0), else_=t.events_since + n),
-            queued_at=case((due, func.now()), else_=t.queued_at),
-        )
-        .returning(and_(t.queued_at.is_not(None), t.queued_at == func.now()))
-    )
+    """Add ``n`` interaction events (one counter row, once per batch). True when a training
+    should be queued: ``threshold`` reached and none queued in the last hour (the count
+    starts again and the queueing is recorded)."""
+    row = await session.execute(_COUNT_FOR_TRAINING, {"n": n, "threshold": threshold})
     return bool(row.scalar_one())
 
 
