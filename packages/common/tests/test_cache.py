@@ -157,3 +157,31 @@ async def test_a_rolled_back_transaction_invalidates_nothing(redis_client, test_
             cache.invalidate_after_commit(session, keys=[key])
             raise RuntimeError("the write failed")
     assert await cache.get(key) == {"title": "kept"}
+
+
+async def test_concurrent_bumps_share_round_trips_and_all_land(redis_client, test_run):
+    """Every write bumps its user's generation: under load the bumps go to Redis together,
+    and each call returns only once its own bump is there."""
+    cache = Cache(redis_client, prefix=f"{test_run.redis_prefix}:c11", name="t")
+    sent: list[list[str]] = []
+    script = cache._bump
+
+    async def counting(*, keys, args):
+        sent.append(list(keys))
+        return await script(keys=keys, args=args)
+
+    cache._bump = counting
+    keys = [cache.key("user", i, "generation") for i in range(100)]
+
+    async def bump(key: str) -> str:
+        await cache.incr(key)
+        return await redis_client.get(key)
+
+    # A key asked for twice in one round is bumped once: both writes committed before it.
+    values = await asyncio.gather(*(bump(k) for k in keys), *(bump(k) for k in keys[:10]))
+    assert all(int(v) >= 1 for v in values)
+    assert sorted(set(k for batch in sent for k in batch)) == sorted(keys)
+    assert len(sent) < 10
+    before = int(await redis_client.get(keys[0]))
+    await cache.incr(keys[0])
+    assert int(await redis_client.get(keys[0])) == before + 1

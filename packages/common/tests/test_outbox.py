@@ -219,3 +219,38 @@ async def test_an_event_recorded_in_sql_is_published_as_record_publishes_it(
             recorded.headers,
         )
         assert message.delivery_mode == recorded.delivery_mode
+
+
+async def test_a_committed_write_wakes_the_relay_without_waiting_for_its_sweep(
+    kernel_db, amqp_channel, test_run
+):
+    """Writers wake the relay after their commit (a NOTIFY of their own, never inside the
+    write's transaction): the relay publishes long before its sweep would."""
+    queue = await _bound_queue(amqp_channel, test_run, "woken")
+    relay = OutboxRelay(
+        kernel_db.url,
+        test_run.amqp_url,
+        events_exchange=test_run.events_exchange,
+        sweep_interval=60,
+    )
+    stop, task = _start(relay)
+    await eventually(lambda: _listening(relay))
+    message = _message(test_run.events_exchange)
+    async with kernel_db.transaction() as session:
+        await record(session, message)
+    ids: list[str] = []
+
+    async def arrived() -> bool:
+        got = await queue.get(no_ack=True, fail=False)
+        if got is not None:
+            ids.append(got.message_id)
+        return bool(ids)
+
+    await eventually(arrived, timeout=10)
+    assert ids == [str(message.message_id)]
+    stop.set()
+    await task
+
+
+async def _listening(relay: OutboxRelay) -> bool:
+    return relay._listen_conn is not None

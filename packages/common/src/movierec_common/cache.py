@@ -92,6 +92,10 @@ class Cache:
         self._pending: set[asyncio.Task[None]] = set()
         self._down_until = 0.0
         self._bump = client.register_script(_BUMP_AND_PUBLISH)
+        # Bumps asked for while one is on its way to Redis: sent together by the next one.
+        self._bumps_waiting: set[str] = set()
+        self._next_bump: asyncio.Future[None] | None = None
+        self._bumper: asyncio.Task[None] | None = None
         # Resolved once: looking a labelled child up costs more than a local cache hit.
         self._counted = {r: CACHE_REQUESTS.labels(name, r) for r in ("hit", "miss", "error")}
         self.hits = 0
@@ -271,15 +275,34 @@ class Cache:
         return f"cache-invalidation:{self.prefix}"
 
     async def incr(self, *keys: str) -> None:
-        """Bump generation counters (invalidates every key built with their old values):
-        one round trip to Redis however many."""
+        """Bump generation counters (invalidates every key built with their old values) and
+        return once Redis has them.
+
+        Concurrent calls share round trips: keys asked for while a bump is on its way go
+        together in the next one (one command, however many keys), so under load every
+        write does not pay a Redis command of its own."""
         if not keys:
             return
         self.forget_local(*keys)
-        try:
-            await self._bump(keys=list(keys), args=[self.channel, orjson.dumps(list(keys))])
-        except (RedisError, OSError) as exc:
-            self._trip(exc)
+        self._bumps_waiting.update(keys)
+        if self._next_bump is None:
+            loop = asyncio.get_running_loop()
+            self._next_bump = loop.create_future()
+            if self._bumper is None or self._bumper.done():
+                self._bumper = loop.create_task(self._send_bumps())
+        await asyncio.shield(self._next_bump)
+
+    async def _send_bumps(self) -> None:
+        while self._next_bump is not None:
+            done, self._next_bump = self._next_bump, None
+            keys = list(self._bumps_waiting)
+            self._bumps_waiting.clear()
+            try:
+                await self._bump(keys=keys, args=[self.channel, orjson.dumps(keys)])
+            except (RedisError, OSError) as exc:
+                self._trip(exc)
+            finally:
+                done.set_result(None)
 
     async def generation(self, key: str) -> str:
         """The current value of the generation counter ``key`` (``"0"`` until first bumped).

@@ -9,6 +9,7 @@ outbox instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
@@ -122,6 +123,16 @@ def array_rows(**columns: TypeEngine[Any]) -> TableValuedAlias:
     return func.unnest(*arrays).table_valued(*names).render_derived()
 
 
+#: The channel writers NOTIFY after committing outbox rows and relays LISTEN on.
+OUTBOX_CHANNEL = "movierec_outbox"
+#: Where a session of :meth:`Database.transaction` names its database (``session.info``).
+DATABASE_KEY = "movierec_database"
+# A wake-up is a hint (a relay also sweeps): its commit need not wait for the disk.
+_WAKE_RELAY = f"BEGIN; SET LOCAL synchronous_commit TO off; NOTIFY {OUTBOX_CHANNEL}; COMMIT"
+#: The shortest time between two wake-ups a process sends while it writes continuously
+#: (the relay drains everything each time it wakes).
+WAKE_GAP_SECONDS = 0.01
+
 AfterCommit = Callable[[], Awaitable[Any]]
 
 
@@ -191,6 +202,8 @@ class Database:
         self._application_name = application_name
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
+        self._waking: asyncio.Task[None] | None = None
+        self._wake_again = False
 
     @classmethod
     def for_service(cls, settings: ServiceSettings, *, pool_size: int | None = None) -> Database:
@@ -211,6 +224,7 @@ class Database:
         (a request answered from the cache stays cheap).
         """
         session = self.sessionmaker()
+        session.info[DATABASE_KEY] = self
         try:
             yield session
             if _used(session):
@@ -232,6 +246,28 @@ class Database:
         pool = self._pool or await self._open_pool()
         async with pool.acquire() as conn:
             return await conn.fetchrow(statement, *args)
+
+    async def wake_relay(self) -> None:
+        """Tell the relay of this database that committed outbox rows wait (call after the
+        commit). Returns at once; wake-ups are coalesced: while one is on its way the next
+        ones become a single one, sent ``WAKE_GAP_SECONDS`` later. A lost wake-up costs
+        latency only: the relay sweeps."""
+        if self._waking is not None and not self._waking.done():
+            self._wake_again = True
+            return
+        self._waking = asyncio.get_running_loop().create_task(self._send_wake_ups())
+
+    async def _send_wake_ups(self) -> None:
+        while True:
+            self._wake_again = False
+            try:
+                pool = self._pool or await self._open_pool()
+                await pool.execute(_WAKE_RELAY)
+            except Exception as exc:  # noqa: BLE001 - a hint; the relay's sweep catches up
+                log.debug("relay_wake_up_failed", error=repr(exc))
+            if not self._wake_again:
+                return
+            await asyncio.sleep(WAKE_GAP_SECONDS)
 
     async def _open_pool(self) -> asyncpg.Pool:
         async with self._pool_lock:
@@ -257,6 +293,9 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self._waking is not None:
+            with contextlib.suppress(Exception):
+                await self._waking
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()

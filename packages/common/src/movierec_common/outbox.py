@@ -2,13 +2,15 @@
 
 ``record`` inserts a row in the caller's transaction (a write that runs in the database as
 one function records its events with ``outbox_record_event``), so a message exists if and
-only if the write committed. :class:`OutboxRelay` polls with a short adaptive interval
-(at once again while it finds rows, backing off to ``max_poll`` when idle: no NOTIFY, whose
-global lock at commit would serialise every writer's commit), claims rows with
+only if the write committed. After the commit the writer wakes the relay with a NOTIFY of
+its own (:meth:`Database.wake_relay`: coalesced, asynchronous commit, never inside the
+write's transaction, whose commit would otherwise hold NOTIFY's global lock and serialise
+every writer). :class:`OutboxRelay` ``LISTEN``s, drains while it finds rows and sweeps
+periodically for anything a lost wake-up missed; it claims rows with
 ``FOR UPDATE SKIP LOCKED`` (several relays are safe), publishes a batch with pipelined
-publisher confirms and deletes it in one statement after the broker confirmed it. While
-the broker or the database is unreachable it retries with capped exponential backoff;
-nothing is lost, duplicates are possible (at least once) and consumers are idempotent.
+publisher confirms and deletes it in one statement once the broker confirmed it. While the
+broker or the database is unreachable it retries with capped exponential backoff; nothing
+is lost, duplicates are possible (at least once) and consumers are idempotent.
 
 Celery task messages go the same way (:func:`task_message`), never a bare ``.delay()``.
 """
@@ -31,6 +33,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import connect, declare_events_exchange
+from movierec_common.db import DATABASE_KEY, OUTBOX_CHANNEL, after_commit
 from movierec_common.events import Event, make_event
 from movierec_common.events.contracts import Payload
 from movierec_common.logging import REQUEST_ID, get_logger
@@ -108,9 +111,11 @@ async def record(session: AsyncSession, message: OutboxMessage) -> None:
 
 
 async def record_many(session: AsyncSession, messages: list[OutboxMessage]) -> None:
-    """Add several messages in one statement (imports record events in batches)."""
+    """Add several messages in one statement (imports record events in batches); the
+    relay is woken once the transaction has committed."""
     if not messages:
         return
+    wake_relay_after_commit(session)
     await session.execute(
         insert(outbox_table),
         [
@@ -126,6 +131,14 @@ async def record_many(session: AsyncSession, messages: list[OutboxMessage]) -> N
             for m in messages
         ],
     )
+
+
+def wake_relay_after_commit(session: AsyncSession) -> None:
+    """Once ``session``'s transaction has committed, wake the relay of its database."""
+    database = session.info.get(DATABASE_KEY)
+    if database is not None and not session.info.get("relay_woken"):
+        session.info["relay_woken"] = True
+        after_commit(session, database.wake_relay)
 
 
 async def next_aggregate_version(session: AsyncSession) -> int:
@@ -225,8 +238,7 @@ class OutboxRelay:
         *,
         events_exchange: str,
         batch_size: int = 500,
-        min_poll: float = 0.001,
-        max_poll: float = 0.01,
+        sweep_interval: float = 1.0,
         max_backoff: float = 5.0,
         name: str = "relay",
     ) -> None:
@@ -234,8 +246,9 @@ class OutboxRelay:
         self.amqp_url = amqp_url
         self.events_exchange = events_exchange
         self.batch_size = batch_size
-        self.min_poll = min_poll
-        self.max_poll = max_poll
+        self.sweep_interval = sweep_interval
+        self._wake = asyncio.Event()
+        self._listen_conn: asyncpg.Connection | None = None
         self.max_backoff = max_backoff
         self.name = name
         self._pool: asyncpg.Pool | None = None
@@ -252,7 +265,19 @@ class OutboxRelay:
             self._pool = await asyncpg.create_pool(
                 self.database_url, min_size=1, max_size=1, timeout=5, command_timeout=30
             )
+        if self._listen_conn is None or self._listen_conn.is_closed():
+            self._listen_conn = await asyncpg.connect(self.database_url, timeout=5)
+            await self._listen_conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            self._listen_conn.add_termination_listener(self._on_listen_lost)
+            self._wake.set()  # catch up on whatever was committed while we were not listening
         return self._pool
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    def _on_listen_lost(self, *_: Any) -> None:
+        self._listen_conn = None
+        self._wake.set()
 
     async def _ensure_amqp(self) -> aio_pika.abc.AbstractChannel:
         if self._channel is None or self._channel.is_closed:
@@ -273,7 +298,11 @@ class OutboxRelay:
                 await asyncio.wait_for(conn.close(), 2)
 
     async def _close_db(self) -> None:
+        listen, self._listen_conn = self._listen_conn, None
         pool, self._pool = self._pool, None
+        if listen is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(listen.close(), 2)
         if pool is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pool.close(), 2)
@@ -337,12 +366,6 @@ class OutboxRelay:
         self.published += len(rows)
         return len(rows)
 
-    async def pending(self) -> bool:
-        """True when the outbox has rows: an idle poll costs this one round trip, not a
-        claiming transaction's three."""
-        pool = await self._ensure_db()
-        return bool(await pool.fetchval("SELECT EXISTS (SELECT FROM outbox)"))
-
     async def drain(self) -> int:
         """Publish until the outbox is empty."""
         total = 0
@@ -354,11 +377,12 @@ class OutboxRelay:
         """Publish until ``stop`` is set, surviving broker and database outages."""
         stop = stop or asyncio.Event()
         backoff = 0.05
-        poll = self.min_poll
         log.info("relay_started", relay=self.name, exchange=self.events_exchange)
         while not stop.is_set():
+            # Cleared before draining: a wake-up that arrives mid-drain starts the next one.
+            self._wake.clear()
             try:
-                found = await self.drain() if await self.pending() else 0
+                await self.drain()
                 backoff = 0.05
             except (TimeoutError, Exception) as exc:  # noqa: BLE001 - retried below
                 RELAY_ERRORS.inc()
@@ -370,9 +394,12 @@ class OutboxRelay:
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            # Idle: poll again soon, less and less often up to ``max_poll``.
-            poll = self.min_poll if found else min(poll * 2, self.max_poll)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll)
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=self.sweep_interval, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()
         await self.close()
         log.info("relay_stopped", relay=self.name, published=self.published)

@@ -89,7 +89,7 @@ class UserDataService(ABC):
     async def write(self, statement: str, *args: Any, user_id: uuid.UUID, movie_id: int) -> Any:
         """Run one of the service's write functions (one round trip, a transaction of its
         own; its first column is the outcome) and return its row. Refuses what the function
-        refused; once it wrote, the user's cached pages are stale."""
+        refused; once it wrote, the relay is woken and the user's cached pages are stale."""
         row = await self.database.call(statement, *args)
         if row is None:
             raise RuntimeError(f"{statement!r} returned no row")
@@ -99,6 +99,7 @@ class UserDataService(ABC):
         if outcome == "unknown_movie":
             raise UnknownMovieError(movie_id)
         if outcome in WRITTEN:
+            await self.database.wake_relay()
             await self.cache.incr(self.generation_key(user_id))
         return row
 

@@ -121,7 +121,7 @@ class RatingService(UserDataService):
         return len(ratings)
 
     async def import_demo(self, session: AsyncSession, *, ratings: list[DemoRating]) -> int:
-        """Insert the demo ratings not present yet, with their events and fresh summaries."""
+        """Insert the demo ratings not present yet, with their events."""
         inserted = await repository.insert_ratings(
             session,
             [
@@ -145,7 +145,7 @@ class RatingService(UserDataService):
                 for r in inserted
             ],
         )
-        await self.refresh_summaries(session, [r.movie_id for r in inserted])
+        # The consumer recounts the movies' summaries from these events, as for any write.
         self.touched(session, {r.user_id for r in inserted})
         return len(inserted)
 
