@@ -16,6 +16,7 @@ from movierec_common.settings import CommonSettings
 from movierec_tools.bench_core import Bench
 from movierec_tools.bench_kernel import consumer_throughput, relay_latency, relay_throughput
 from movierec_tools.bench_movies import movies_cases
+from movierec_tools.bench_platform import platform_writes
 from movierec_tools.bench_recs import recs_cases
 from movierec_tools.bench_userdata import userdata_cases
 
@@ -29,7 +30,11 @@ CASES: dict[str, Case] = {
     "movies": movies_cases,
     "writes": userdata_cases,
     "recs": recs_cases,
+    # Measures the platform `movierec up` runs (not started by the bench): asked for by name.
+    "platform-writes": platform_writes,
 }
+#: What a bare ``movierec bench`` runs.
+DEFAULT_CASES = [name for name in CASES if name != "platform-writes"]
 
 
 async def run_bench(

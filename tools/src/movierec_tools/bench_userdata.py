@@ -10,7 +10,12 @@ from pathlib import Path
 import asyncpg
 import jwt
 
-from movierec_common.keys import generate_keypair, load_private_key
+from movierec_common.keys import (
+    generate_keypair,
+    load_private_key,
+    public_jwk,
+    signing_algorithm,
+)
 from movierec_common.settings import CommonSettings
 from movierec_tools.bench_core import Bench, Result, bench_run, wait_http
 from movierec_tools.bench_movies import run_command, service_env
@@ -28,8 +33,14 @@ def bench_tokens(keys: Path, count: int) -> list[str]:
 def sign_tokens(keys: Path, subjects: list[uuid.UUID]) -> list[str]:
     """Access tokens for ``subjects``, signed with a key made for the bench (its JWKS is
     ``keys/jwks.json``)."""
-    jwk = generate_keypair(keys / "signing.pem", keys / "jwks.json")
-    private = load_private_key(keys / "signing.pem")
+    generate_keypair(keys / "signing.pem", keys / "jwks.json")
+    return sign_tokens_with(keys / "signing.pem", subjects)
+
+
+def sign_tokens_with(private_key: Path, subjects: list[uuid.UUID]) -> list[str]:
+    """Access tokens for ``subjects`` signed with an existing key (e.g. the platform's)."""
+    private = load_private_key(private_key)
+    kid = public_jwk(private.public_key())["kid"]
     now = int(time.time())
     return [
         jwt.encode(
@@ -44,8 +55,8 @@ def sign_tokens(keys: Path, subjects: list[uuid.UUID]) -> list[str]:
                 "role": "user",
             },
             private,
-            algorithm="EdDSA",
-            headers={"kid": jwk["kid"]},
+            algorithm=signing_algorithm(private),
+            headers={"kid": kid},
         )
         for subject in subjects
     ]
