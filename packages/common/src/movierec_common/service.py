@@ -238,6 +238,7 @@ class Runtime(Generic[S, T]):
             queue=consumer_queue_name(self.settings),
             handlers=dict(handlers.events),
             batch_handlers=dict(handlers.batches),
+            batch_size=self.settings.consumer_batch_size,
         )
 
     async def aclose(self) -> None:

@@ -81,6 +81,9 @@ class ServiceSettings(CommonSettings):
     local_cache_ttl_seconds: float = Field(default=0.0, ge=0)
     #: How often beat logs the outbox backlog and the dead letters.
     report_interval_seconds: float = Field(default=60.0, ge=5)
+    #: Most events the consumer applies in one transaction (it takes what has arrived, up
+    #: to this many): larger batches cost less per event and lag more under load.
+    consumer_batch_size: int = Field(default=200, ge=1, le=5000)
 
     @model_validator(mode="after")
     def _database_password_from_file(self) -> ServiceSettings:

@@ -5,20 +5,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Integer,
     bindparam,
+    cast,
     delete,
     func,
-    literal_column,
     select,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
-from movierec_common.db import AnyRow, as_record, insert_missing, unnest
+from movierec_common.db import AnyRow, array_rows, as_record, insert_missing
 from movierec_ratings.rating.schemas import RatingSort
 from movierec_ratings.tables import rating, rating_summary
 from movierec_userdata.known_movies import titled_page
@@ -134,14 +137,6 @@ async def insert_ratings(session: AsyncSession, ratings: list[Rating]) -> list[R
     return await insert_missing(session, rating, ratings)
 
 
-# Counts of each score of a movie, in the histogram's order (a bulk import rebuilds them).
-_HISTOGRAM = text(
-    "ARRAY(SELECT count(*) FILTER (WHERE r2.score = i * 0.5)::int"
-    " FROM generate_series(1, 10) AS i LEFT JOIN rating r2 ON r2.movie_id = m.movie_id"
-    " GROUP BY i ORDER BY i)"
-)
-
-
 # Per-movie locks in one order (no deadlock between two recounts), taken before the recount
 # so that it reads what the other recount committed (a statement's snapshot starts after it).
 _LOCK_SUMMARIES = text(
@@ -150,18 +145,18 @@ _LOCK_SUMMARIES = text(
 )
 
 
-async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> list[Summary]:
-    """Rebuild the summaries of ``movie_ids`` from the ratings, exactly: concurrent
-    recounts of a movie are serialised, the later one sees what the earlier committed."""
-    await session.execute(_LOCK_SUMMARIES, {"movies": sorted(movie_ids)})
-    movies = unnest(movie_id=(Integer(), movie_ids)).alias("m")
+def _recount() -> ReturningInsert[Any]:
+    """Count, sum and histogram of the movies ``:movie_id`` from the ratings, stored: one
+    pass over each movie's ratings (an aggregate per score), built once."""
+    movies = array_rows(movie_id=Integer()).alias("m")
     r = rating.c
+    histogram = cast(
+        postgresql.array([func.count().filter(r.score == score) for score in SCORES]),
+        postgresql.ARRAY(Integer),
+    )
     rebuilt = (
         select(
-            movies.c.movie_id,
-            func.count(r.score),
-            func.coalesce(func.sum(r.score), 0),
-            literal_column(_HISTOGRAM.text),
+            movies.c.movie_id, func.count(r.score), func.coalesce(func.sum(r.score), 0), histogram
         )
         .select_from(movies.outerjoin(rating, r.movie_id == movies.c.movie_id))
         .group_by(movies.c.movie_id)
@@ -170,14 +165,22 @@ async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> li
         ["movie_id", "count", "total", "histogram"], rebuilt
     )
     s = rating_summary.c
-    result = await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[s.movie_id],
-            set_={
-                "count": insert.excluded.count,
-                "total": insert.excluded.total,
-                "histogram": insert.excluded.histogram,
-            },
-        ).returning(s.movie_id, s.count, s.total, s.histogram)
-    )
-    return [_summary(x) for x in result]
+    return insert.on_conflict_do_update(
+        index_elements=[s.movie_id],
+        set_={
+            "count": insert.excluded.count,
+            "total": insert.excluded.total,
+            "histogram": insert.excluded.histogram,
+        },
+    ).returning(s.movie_id, s.count, s.total, s.histogram)
+
+
+_RECOUNT = _recount()
+
+
+async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> list[Summary]:
+    """Rebuild the summaries of ``movie_ids`` from the ratings, exactly: concurrent
+    recounts of a movie are serialised, the later one sees what the earlier committed."""
+    movies = sorted(set(movie_ids))
+    await session.execute(_LOCK_SUMMARIES, {"movies": movies})
+    return [_summary(x) for x in await session.execute(_RECOUNT, {"movie_id": movies})]
