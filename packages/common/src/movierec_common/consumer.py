@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
+from aiormq.abc import DeliveredMessage
 from prometheus_client import Counter, Histogram
 from sqlalchemy import BigInteger, Text, Uuid, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -61,7 +61,7 @@ BATCH_SIZE = Histogram(
 
 @dataclass
 class _Item:
-    message: AbstractIncomingMessage
+    message: DeliveredMessage
     event: Event | None = None
     outcome: str = "pending"  # applied | skipped | failed | dead
 
@@ -96,7 +96,7 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.max_backoff = max_backoff
         self._attempts: dict[str, int] = {}
-        self._buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self._buffer: asyncio.Queue[DeliveredMessage] = asyncio.Queue()
         self.applied = 0
         self.batches = 0
         self.dead_lettered = 0
@@ -145,7 +145,10 @@ class EventConsumer:
                     routing_keys=self.routing_keys,
                 )
                 self._buffer = asyncio.Queue()
-                await queue.consume(self._buffer.put)
+                # The channel underneath aio_pika: its deliveries go to the buffer as they
+                # are, without a wrapper object each (a tenth of the consumer's time).
+                raw = await channel.get_underlay_channel()
+                await raw.basic_consume(queue.name, self._buffer.put)
                 backoff = 0.05
                 await self._process_until(stop, lost)
             except (TimeoutError, Exception) as exc:  # noqa: BLE001 - reconnect below
@@ -185,7 +188,7 @@ class EventConsumer:
 
     # -- one batch ---------------------------------------------------------------------
 
-    async def process_batch(self, messages: list[AbstractIncomingMessage]) -> None:
+    async def process_batch(self, messages: list[DeliveredMessage]) -> None:
         """Apply ``messages`` in one transaction, then ack, retry or dead-letter each."""
         items = [_Item(message=m) for m in messages]
         for item in items:
@@ -195,7 +198,7 @@ class EventConsumer:
                 log.error(
                     "consumer_malformed_event",
                     queue=self.queue_name,
-                    message_id=item.message.message_id,
+                    message_id=_message_id(item.message),
                     error=str(exc)[:500],
                 )
                 item.outcome = "dead"
@@ -216,12 +219,12 @@ class EventConsumer:
             # Nothing was committed: hand every message back to the broker.
             for item in items:
                 with contextlib.suppress(Exception):
-                    await item.message.nack(requeue=True)
+                    await _settle(item.message, "nack")
             raise
         if all(i.outcome in ("applied", "skipped") for i in items):
             # One ack for the whole batch: deliveries are processed in order on one channel.
             last = max(items, key=lambda i: i.message.delivery_tag or 0)
-            await last.message.ack(multiple=True)
+            await _settle(last.message, "ack", multiple=True)
             for item in items:
                 self._count(item)
         else:
@@ -386,21 +389,21 @@ class EventConsumer:
 
     async def _settle(self, item: _Item) -> None:
         message = item.message
-        key = str(item.event.id) if item.event else (message.message_id or "")
+        key = str(item.event.id) if item.event else (_message_id(message) or "")
         if item.outcome in ("applied", "skipped"):
-            await message.ack()
+            await _settle(message, "ack")
             self._count(item)
             return
         if item.outcome == "failed":
             attempts = self._attempts.get(key, 0) + 1
             if attempts < self.max_attempts:
                 self._attempts[key] = attempts
-                await message.nack(requeue=True)
+                await _settle(message, "nack")
                 CONSUMED.labels(self.queue_name, "retried").inc()
                 return
             self._attempts.pop(key, None)
         log.error("consumer_dead_lettered", queue=self.queue_name, event_id=key)
-        await message.reject(requeue=False)
+        await _settle(message, "reject")
         self.dead_lettered += 1
         CONSUMED.labels(self.queue_name, "dead_lettered").inc()
 
@@ -422,6 +425,24 @@ _SET_VERSIONS = _versions.on_conflict_do_update(
 
 class _IsolateHandlersError(Exception):
     """A handler failed on the fast path; the batch is redone with savepoints."""
+
+
+def _message_id(message: DeliveredMessage) -> str | None:
+    return message.header.properties.message_id
+
+
+async def _settle(message: DeliveredMessage, how: str, *, multiple: bool = False) -> None:
+    """Ack (``multiple``: every delivery up to this one), nack to requeue, or reject to the
+    dead-letter queue."""
+    tag = message.delivery_tag
+    if tag is None:
+        raise ValueError("a delivery without a delivery tag cannot be settled")
+    if how == "ack":
+        await message.channel.basic_ack(tag, multiple=multiple)
+    elif how == "nack":
+        await message.channel.basic_nack(tag, requeue=True)
+    else:
+        await message.channel.basic_reject(tag, requeue=False)
 
 
 def consumer_queue_name(settings: ServiceSettings) -> str:

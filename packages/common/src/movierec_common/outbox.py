@@ -29,11 +29,18 @@ import asyncpg
 import orjson
 from celery import Celery
 from prometheus_client import Counter, Histogram
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import LargeBinary, Text, Uuid, cast, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import connect, declare_events_exchange
-from movierec_common.db import DATABASE_KEY, OUTBOX_CHANNEL, after_commit
+from movierec_common.db import (
+    DATABASE_KEY,
+    OUTBOX_CHANNEL,
+    after_commit,
+    array_rows,
+)
 from movierec_common.events import Event, make_event
 from movierec_common.events.contracts import Payload
 from movierec_common.logging import REQUEST_ID, get_logger
@@ -105,6 +112,31 @@ def task_message(
     )
 
 
+# One statement whatever the number of messages (arrays, built once): imports record
+# thousands at a time. JSON columns travel as text arrays (asyncpg has no jsonb[] codec).
+_rows = array_rows(
+    message_id=Uuid(),
+    exchange=Text(),
+    routing_key=Text(),
+    content_type=Text(),
+    headers=Text(),
+    properties=Text(),
+    body=LargeBinary(),
+)
+_RECORD = pg_insert(outbox_table).from_select(
+    ["message_id", "exchange", "routing_key", "content_type", "headers", "properties", "body"],
+    select(
+        _rows.c.message_id,
+        _rows.c.exchange,
+        _rows.c.routing_key,
+        _rows.c.content_type,
+        cast(_rows.c.headers, JSONB),
+        cast(_rows.c.properties, JSONB),
+        _rows.c.body,
+    ),
+)
+
+
 async def record(session: AsyncSession, message: OutboxMessage) -> None:
     """Add ``message`` to the outbox inside the caller's transaction and wake the relay."""
     await record_many(session, [message])
@@ -117,19 +149,16 @@ async def record_many(session: AsyncSession, messages: list[OutboxMessage]) -> N
         return
     wake_relay_after_commit(session)
     await session.execute(
-        insert(outbox_table),
-        [
-            {
-                "message_id": m.message_id,
-                "exchange": m.exchange,
-                "routing_key": m.routing_key,
-                "content_type": m.content_type,
-                "headers": m.headers,
-                "properties": m.properties,
-                "body": m.body,
-            }
-            for m in messages
-        ],
+        _RECORD,
+        {
+            "message_id": [m.message_id for m in messages],
+            "exchange": [m.exchange for m in messages],
+            "routing_key": [m.routing_key for m in messages],
+            "content_type": [m.content_type for m in messages],
+            "headers": [orjson.dumps(m.headers).decode() for m in messages],
+            "properties": [orjson.dumps(m.properties).decode() for m in messages],
+            "body": [m.body for m in messages],
+        },
     )
 
 

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, Table, Text, bindparam, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.db import as_record, insert_rows, unnest
+from movierec_common.db import array_rows, as_record, insert_rows, unnest
 from movierec_common.errors import NotFoundError
 from movierec_common.events import Event, MovieDeleted, MovieUpserted
 from movierec_common.pagination import page_total
@@ -77,14 +76,17 @@ async def known_movie_ids(session: AsyncSession) -> set[int]:
     return set((await session.execute(select(known_movie.c.movie_id))).scalars())
 
 
-async def movie_upserted(session: AsyncSession, event: Event) -> None:
-    data: MovieUpserted = event.data()
-    insert = pg_insert(known_movie).values(movie_id=data.movie_id, title=data.title)
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[known_movie.c.movie_id], set_={"title": insert.excluded.title}
-        )
-    )
+_known = insert_rows(known_movie, array_rows(movie_id=Integer(), title=Text()))
+_SET_KNOWN = _known.on_conflict_do_update(
+    index_elements=[known_movie.c.movie_id], set_={"title": _known.excluded.title}
+)
+
+
+async def movies_upserted(session: AsyncSession, events: list[Event]) -> None:
+    """The batch handler of movie.upserted: the newest title of each movie, at once."""
+    upserted: list[MovieUpserted] = [e.data() for e in events]
+    titles = {d.movie_id: d.title for d in upserted}
+    await session.execute(_SET_KNOWN, {"movie_id": list(titles), "title": list(titles.values())})
 
 
 async def movie_deleted(session: AsyncSession, event: Event) -> None:

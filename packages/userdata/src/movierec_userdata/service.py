@@ -146,11 +146,8 @@ def user_data_handlers(service: UserDataService) -> Handlers:
         await record(session, service.runtime.task(PURGE_TASK, str(data.user_id)))
 
     return Handlers(
-        events={
-            "movie.upserted": known_movies.movie_upserted,
-            "movie.deleted": known_movies.movie_deleted,
-            "user.deleted": user_deleted,
-        }
+        events={"movie.deleted": known_movies.movie_deleted, "user.deleted": user_deleted},
+        batches={"movie.upserted": known_movies.movies_upserted},
     )
 
 
