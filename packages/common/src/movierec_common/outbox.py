@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import aiormq
 import asyncpg
 import orjson
 from celery import Celery
@@ -358,33 +359,41 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Claim, publish and delete up to ``batch_size`` rows. Returns how many."""
         pool = await self._ensure_db()
-        await self._ensure_amqp()
+        channel = await self._ensure_amqp()
         async with pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM_SQL, self.batch_size)
             if not rows:
                 return 0
-            outgoing = []
+            # On the channel underneath aio_pika: no message object and no exchange call per
+            # row (they were a fifth of the relay's time). Confirms are awaited together, so a
+            # batch costs one round trip, not one per row.
+            raw = await channel.get_underlay_channel()
+            confirms = []
             for row in rows:
-                exchange = await self._exchange(row["exchange"], row["routing_key"])
+                await self._exchange(row["exchange"], row["routing_key"])
                 props = orjson.loads(row["properties"]) if row["properties"] else {}
                 headers = orjson.loads(row["headers"]) if row["headers"] else {}
-                message = aio_pika.Message(
-                    body=bytes(row["body"]),
+                properties = aiormq.spec.Basic.Properties(
                     content_type=row["content_type"],
-                    content_encoding=props.pop("content_encoding", None),
+                    content_encoding=props.get("content_encoding"),
                     headers=headers,
                     message_id=str(row["message_id"]),
                     correlation_id=props.get("correlation_id"),
-                    type=props.get("type"),
+                    message_type=props.get("type"),
                     app_id=props.get("app_id"),
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    delivery_mode=2,  # persistent
                 )
-                outgoing.append((exchange, message, row["routing_key"]))
-            # Confirms are awaited together so a batch costs one round trip, not one per row.
-            await asyncio.wait_for(
-                asyncio.gather(*(ex.publish(m, routing_key=key) for ex, m, key in outgoing)),
-                timeout=10,
-            )
+                confirms.append(
+                    raw.basic_publish(
+                        bytes(row["body"]),
+                        exchange=row["exchange"],
+                        routing_key=row["routing_key"],
+                        properties=properties,
+                    )
+                )
+            results = await asyncio.wait_for(asyncio.gather(*confirms), timeout=10)
+            if refused := sum(isinstance(r, aiormq.spec.Basic.Nack) for r in results):
+                raise ConnectionError(f"the broker refused {refused} of {len(rows)} messages")
             await conn.execute(
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
             )
