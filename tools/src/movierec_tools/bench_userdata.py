@@ -111,7 +111,7 @@ async def _write_case(bench: Bench, service: str, base_url: str, tokens: list[st
             }
             for i in range(2 * USERS)
         ]
-        name = "ratings: PUT /ratings/{movie_id} (writes + 2 events)"
+        name = "ratings: PUT /ratings/{movie_id} (write + event, one round trip)"
     else:
         requests = [
             {
@@ -125,9 +125,7 @@ async def _write_case(bench: Bench, service: str, base_url: str, tokens: list[st
             }
             for i in range(USERS)
         ]
-        name = "history: POST /history (write + event)"
+        name = "history: POST /history (write + event, one round trip)"
     result = await bench.http_case(name, base_url, requests)
-    result.note = (
-        f"statuses {result.extra['statuses']}; outbox rows written in the request's transaction"
-    )
+    result.note = f"statuses {result.extra['statuses']}; one SQL function call per write"
     return result
