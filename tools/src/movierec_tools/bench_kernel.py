@@ -8,8 +8,10 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 
@@ -102,6 +104,24 @@ async def relay_latency(bench: Bench, settings: CommonSettings, *, count: int = 
     return result
 
 
+async def _run_until(
+    run: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    done: Callable[[], Awaitable[bool]],
+    bench: Bench,
+) -> float:
+    """Run ``run(stop)`` until ``done()`` (or the case's time is up); the seconds it took."""
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    task = asyncio.create_task(run(stop))
+    deadline = started + max(120.0, bench.duration * 12)
+    while not await done() and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    return elapsed
+
+
 async def relay_throughput(
     bench: Bench, settings: CommonSettings, *, count: int = 20_000
 ) -> Result:
@@ -124,20 +144,15 @@ async def relay_throughput(
                     ],
                 )
         relay = OutboxRelay(db.url, settings.amqp_url, events_exchange=run.events_exchange)
-        stop = asyncio.Event()
-        started = time.perf_counter()
-        task = asyncio.create_task(relay.run(stop))
-        deadline = started + max(120.0, bench.duration * 12)
         delivered = 0
-        while time.perf_counter() < deadline:
+
+        async def all_delivered() -> bool:
+            nonlocal delivered
             declared = await channel.declare_queue(queue.name, durable=True, passive=True)
             delivered = declared.declaration_result.message_count or 0
-            if delivered >= count:
-                break
-            await asyncio.sleep(0.02)
-        elapsed = time.perf_counter() - started
-        stop.set()
-        await task
+            return delivered >= count
+
+        elapsed = await _run_until(relay.run, all_delivered, bench)
     finally:
         await connection.close()
         await db.dispose()
@@ -206,15 +221,11 @@ async def consumer_throughput(
                         for e in events[chunk : chunk + 1000]
                     )
                 )
-            stop = asyncio.Event()
-            started = time.perf_counter()
-            task = asyncio.create_task(consumer.run(stop))
-            deadline = started + max(120.0, bench.duration * 12)
-            while consumer.applied < count and time.perf_counter() < deadline:
-                await asyncio.sleep(0.01)
-            elapsed = time.perf_counter() - started
-            stop.set()
-            await task
+
+            async def all_applied() -> bool:
+                return consumer.applied >= count
+
+            elapsed = await _run_until(consumer.run, all_applied, bench)
     finally:
         await connection.close()
         await run.cleanup()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -100,13 +100,8 @@ async def consuming(
         runtime.cache = Cache.for_service(runtime.redis, settings)
         consumer = runtime.consumer()
         await consumer.declare_queue()
-        stop = asyncio.Event()
-        task = asyncio.create_task(consumer.run(stop))
-        try:
+        async with running(consumer.run):
             yield runtime
-        finally:
-            stop.set()
-            await task
 
 
 @asynccontextmanager
@@ -116,10 +111,17 @@ async def relaying(settings: ServiceSettings) -> AsyncIterator[OutboxRelay]:
     relay = OutboxRelay(
         settings.resolved_database_url, settings.amqp_url, events_exchange=settings.events_exchange
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
+    async with running(relay.run):
         yield relay
+
+
+@asynccontextmanager
+async def running(run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
+    """``run(stop)`` (a relay's, a consumer's loop) as a task for the block's duration."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(stop))
+    try:
+        yield
     finally:
         stop.set()
         await task
