@@ -1,5 +1,5 @@
 """Recording a watch as one function call (frozen DDL): the request path costs one round
-trip. It takes the user's lock (the purge of a deleted user takes it too), refuses a
+trip. It takes the user's lock (``lock_active_user``, the user-data library's), refuses a
 deleted account ('account_deleted') or an unknown movie ('unknown_movie'), inserts the
 entry and records its event, built and validated in Python."""
 
@@ -15,9 +15,7 @@ def upgrade() -> None:
         ) RETURNS text
         LANGUAGE plpgsql VOLATILE AS $$
         BEGIN
-            PERFORM pg_advisory_xact_lock(hashtextextended('user:' || p_user::text, 0));
-            IF EXISTS (SELECT FROM tombstone t
-                       WHERE t.kind = 'user' AND t.entity_id = p_user::text) THEN
+            IF NOT lock_active_user(p_user) THEN
                 RETURN 'account_deleted';
             END IF;
             IF NOT EXISTS (SELECT FROM known_movie k WHERE k.movie_id = p_movie) THEN
@@ -39,4 +37,4 @@ def downgrade() -> None:
 
 # The revision graph (Alembic reads these).
 revision = "0003"
-down_revision = ("0002", "kernel_0002")
+down_revision = ("0002", "kernel_0002", "userdata_0002")

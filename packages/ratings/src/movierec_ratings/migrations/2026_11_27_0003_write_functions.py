@@ -1,7 +1,7 @@
 """A rating's writes as one function call each (frozen DDL): the request path costs one
 round trip, and no per-movie row is touched in it (summaries are the consumer's).
 
-Each function takes the user's lock (the purge of a deleted user takes it too), refuses a
+Each function takes the user's lock (``lock_active_user``, the user-data library's), refuses a
 deleted account ('account_deleted') and, to set, an unknown movie ('unknown_movie'), writes
 the rating and records its event, built in Python, with the previous score filled in."""
 
@@ -20,9 +20,7 @@ def upgrade() -> None:
             v_score numeric;
             v_at timestamptz;
         BEGIN
-            PERFORM pg_advisory_xact_lock(hashtextextended('user:' || p_user::text, 0));
-            IF EXISTS (SELECT FROM tombstone t
-                       WHERE t.kind = 'user' AND t.entity_id = p_user::text) THEN
+            IF NOT lock_active_user(p_user) THEN
                 RETURN QUERY SELECT 'account_deleted', NULL::timestamptz;
                 RETURN;
             END IF;
@@ -56,9 +54,7 @@ def upgrade() -> None:
         DECLARE
             v_score numeric;
         BEGIN
-            PERFORM pg_advisory_xact_lock(hashtextextended('user:' || p_user::text, 0));
-            IF EXISTS (SELECT FROM tombstone t
-                       WHERE t.kind = 'user' AND t.entity_id = p_user::text) THEN
+            IF NOT lock_active_user(p_user) THEN
                 RETURN 'account_deleted';
             END IF;
             DELETE FROM rating r WHERE r.user_id = p_user AND r.movie_id = p_movie
@@ -82,4 +78,4 @@ def downgrade() -> None:
 
 # The revision graph (Alembic reads these).
 revision = "0003"
-down_revision = ("0002", "kernel_0002")
+down_revision = ("0002", "kernel_0002", "userdata_0002")
