@@ -226,7 +226,11 @@ async def test_apis_and_consumers_heal_after_the_database_path_returns(platform,
 
         async def all_ready() -> bool:
             for service in SERVICES:
-                if (await client.get(f"{platform.url(service)}/readyz")).status_code != 200:
+                try:
+                    ready = await client.get(f"{platform.url(service)}/readyz", timeout=10)
+                except httpx.TimeoutException:
+                    return False  # still healing: ask again
+                if ready.status_code != 200:
                     return False
             return True
 

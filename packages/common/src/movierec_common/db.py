@@ -284,11 +284,13 @@ class Database:
             return self._pool
 
     async def ping(self, timeout: float = 2.0) -> bool:
-        """True when the database answers ``SELECT 1`` within ``timeout`` seconds."""
+        """True when the database answers ``SELECT 1`` within ``timeout`` seconds, all
+        included: waiting for a pooled connection, its pre-ping, a reconnect (a readiness
+        probe must answer in time, whatever state the pool is in after an outage)."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"), execution_options={"timeout": timeout})
-        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            async with asyncio.timeout(timeout), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure (a timeout too) means "not ready"
             return False
         return True
 
