@@ -10,10 +10,12 @@ from pathlib import Path
 import asyncpg
 import pytest_asyncio
 
+from movierec_common.amqp import service_queue_name
 from movierec_common.demo import demo_user_id
 from movierec_common.keys import generate_keypair
 from movierec_common.migrate import create_and_migrate
 from movierec_common.service import service_spec
+from movierec_testkit import consumer_attached
 from movierec_testkit import readme as readme_kit
 from movierec_testkit.readme import run_sh
 from movierec_tools.bench_movies import run_command
@@ -117,6 +119,8 @@ async def userdata_services(test_run, signing):
         if service == "ratings":  # the summary is the ratings consumer's (README starts both)
             for command in ("relay", "consume"):
                 processes.append(await ServiceProcess.command(service, command, env=env).start())
+            queue = service_queue_name(test_run.namespace, service, "events")
+            await consumer_attached(test_run.amqp_url, queue)
     yield processes
     for process in processes:
         await process.stop()

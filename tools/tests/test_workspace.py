@@ -176,3 +176,25 @@ def test_hot_cached_reads_resolve_no_dependency_but_the_callers_identity(name):
     for path in HOT_READS[name]:
         resolved = [d.call for d in routes[path].dependant.dependencies]
         assert resolved in ([], [identity]), (path, resolved)
+
+
+def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
+    """The platform tests (real processes, minutes of CPU each) rely on `--dist loadgroup`
+    to run one after the other; pytest 9 with pytest-xdist 3.8 silently ran them at once."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_grouped.py").write_text(
+        "import os\nimport pytest\n\npytestmark = pytest.mark.xdist_group('platform')\n\n"
+        + "".join(
+            f"def test_{i}():\n    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n\n"
+            for i in range(4)
+        )
+    )
+    (tmp_path / "test_other.py").write_text("def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p",
+         "no:cacheprovider"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = out.splitlines()
+    workers = {line.split()[0] for line in lines if line.startswith("[gw") and "grouped" in line}
+    assert len(workers) == 1, out

@@ -151,9 +151,10 @@ class QueueState:
     consumers: int | None
 
 
-async def queue_states(settings: CommonSettings, names: list[str]) -> dict[str, QueueState]:
+async def queue_states(amqp_url: str, names: list[str]) -> dict[str, QueueState]:
+    """Messages ready and consumers attached, per queue (both None: no such queue)."""
     states: dict[str, QueueState] = {}
-    connection = await aio_pika.connect(settings.amqp_url, timeout=5)
+    connection = await aio_pika.connect(amqp_url, timeout=5)
     async with connection:
         channel = await connection.channel()
         for name in names:
@@ -195,7 +196,7 @@ class DrainState:
 async def drain_state(settings: CommonSettings, platform: list[Service]) -> DrainState:
     backlogs, states, inbox = await asyncio.gather(
         outbox_backlogs(platform),
-        queue_states(settings, consumer_queues(platform)),
+        queue_states(settings.amqp_url, consumer_queues(platform)),
         last_applied(platform),
     )
     return DrainState(

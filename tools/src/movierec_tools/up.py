@@ -149,7 +149,7 @@ async def barrier(settings: CommonSettings, platform: list[Service], label: str)
 
 
 async def unconsumed_queues(settings: CommonSettings, platform: list[Service]) -> list[str]:
-    states = await queue_states(settings, consumer_queues(platform))
+    states = await queue_states(settings.amqp_url, consumer_queues(platform))
     return [name for name, s in states.items() if not s.consumers]
 
 

@@ -25,12 +25,14 @@ from movierec_common.outbox import OutboxRelay
 from movierec_common.service import Runtime, ServiceSpec
 from movierec_common.settings import ServiceSettings
 from movierec_testkit.proxy import TcpProxy
+from movierec_tools.platform import queue_states
 from movierec_tools.processes import console_script
 from movierec_tools.scratch import ScratchRun
 
 __all__ = [
     "TcpProxy",
     "asgi_client",
+    "consumer_attached",
     "consuming",
     "eventually",
     "publish_event",
@@ -50,6 +52,16 @@ async def eventually(
             return
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+async def consumer_attached(amqp_url: str, queue: str, *, timeout: float = 120.0) -> None:
+    """Until a consumer takes ``queue``'s messages (a consumer process just started
+    takes seconds to import and connect, more on a busy machine)."""
+
+    async def attached() -> bool:
+        return bool((await queue_states(amqp_url, [queue]))[queue].consumers)
+
+    await eventually(attached, timeout=timeout, interval=0.2)
 
 
 @asynccontextmanager
