@@ -301,6 +301,18 @@ async def test_eleventh_failed_login_within_the_window_is_429(api, client):
     assert (await api.login(user["email"])).status_code == 429
 
 
+async def test_parallel_wrong_logins_cannot_outrun_the_throttle(api, client):
+    """Each attempt takes its place in the window before the password is checked: 40 at
+    once on one account get at most the allowed 10 guesses (they all got 401 before)."""
+    user = await api.registered_user()
+    responses = await asyncio.gather(
+        *(api.login(user["email"], "wrong password!") for _ in range(40))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [401] * 10 + [429] * 30
+    assert (await api.login(user["email"])).status_code == 429
+
+
 async def test_throttling_is_per_account(api, client):
     user, other = await api.registered_user(), await api.registered_user()
     for _ in range(11):

@@ -413,13 +413,6 @@ class FailClosedCounter:
             raise CounterUnavailableError(str(exc)) from exc
         return int(count)
 
-    async def get(self, subject: str) -> int:
-        try:
-            raw = await self.client.get(self.key(subject))
-        except (RedisError, OSError) as exc:
-            raise CounterUnavailableError(str(exc)) from exc
-        return int(raw or 0)
-
     async def retry_after(self, subject: str) -> int:
         """Seconds until the current window of ``subject`` ends."""
         try:

@@ -129,8 +129,10 @@ class AccountService:
     async def login(self, session: AsyncSession, *, email: str, password: str) -> TokenPair:
         subject = self._subject(email)
         try:
-            failures = await self.failures.get(subject)
-            if failures >= self.settings.login_max_failures:
+            # Every attempt takes its place in the window before the password is checked
+            # (one atomic INCR): parallel guesses cannot all read "not too many yet".
+            attempts = await self.failures.incr(subject)
+            if attempts > self.settings.login_max_failures:
                 raise TooManyAttemptsError(await self.failures.retry_after(subject))
         except CounterUnavailableError as exc:
             # Throttling is security state: without Redis we refuse rather than allow guessing.
@@ -141,10 +143,6 @@ class AccountService:
         user = await repository.get_user_by_email(session, email)
         ok = await self.hasher.verify(password, user.password_hash if user else None)
         if not ok or user is None:
-            try:
-                await self.failures.incr(subject)
-            except CounterUnavailableError as exc:
-                raise ServiceUnavailableError("Login is temporarily unavailable.") from exc
             log.info("login_failed", reason="bad_credentials")
             raise InvalidCredentialsError
         try:
