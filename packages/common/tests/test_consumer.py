@@ -10,6 +10,7 @@ import pytest_asyncio
 from sqlalchemy import text
 
 from movierec_common.consumer import EventConsumer, publish_raw
+from movierec_common.db import Database
 from movierec_common.events import (
     Event,
     RatingSet,
@@ -181,6 +182,34 @@ async def test_consumer_recovers_after_the_broker_path_comes_back(applied_db, te
     proxy.restore()
     await eventually(lambda: _has(applied_db, 11), timeout=15)
     await running.close()
+
+
+async def test_retries_back_off_while_the_database_is_down(applied_db, test_run, tcp_proxy):
+    """Reaching the broker again is not success: the wait doubles until a batch commits
+    (it went back to 50 ms on every reconnect, so a consumer looped reconnect → redeliver →
+    fail about ten times a second for as long as PostgreSQL was down)."""
+    pg = tcp_proxy(applied_db.url, 5432)
+    amqp = tcp_proxy(test_run.amqp_url, 5672)
+    database = Database(pg.url(applied_db.url), pool_size=1)
+    consumer = EventConsumer(
+        database=database,
+        amqp_url=amqp.url(test_run.amqp_url),
+        events_exchange=test_run.events_exchange,
+        queue=test_run.queue("backoff"),
+        handlers=HANDLERS,
+        max_backoff=10.0,
+    )
+    running = await _started(consumer)
+    pg.cut()
+    await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
+    connections = amqp.connections
+    await asyncio.sleep(3.0)
+    # 0.05 + 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s: at most about six attempts in three seconds.
+    assert amqp.connections - connections <= 7
+    pg.restore()
+    await eventually(lambda: _has(applied_db, 1), timeout=30)
+    await running.close()
+    await database.dispose()
 
 
 async def test_a_batch_is_applied_in_one_transaction(applied_db, test_run):

@@ -132,6 +132,7 @@ class EventConsumer:
         log.info("consumer_started", queue=self.queue_name, routing_keys=self.routing_keys)
         while not stop.is_set():
             connection = None
+            batches = self.batches
             try:
                 connection = await connect(self.amqp_url)
                 lost = asyncio.Event()
@@ -149,9 +150,13 @@ class EventConsumer:
                 # are, without a wrapper object each (a tenth of the consumer's time).
                 raw = await channel.get_underlay_channel()
                 await raw.basic_consume(queue.name, self._buffer.put)
-                backoff = 0.05
                 await self._process_until(stop, lost)
             except (TimeoutError, Exception) as exc:  # noqa: BLE001 - reconnect below
+                if self.batches > batches:
+                    # Batches committed since the last failure: this is a new outage. (Only
+                    # a committed batch resets the wait: reaching the broker again is not
+                    # enough while the database is still down.)
+                    backoff = 0.05
                 log.warning(
                     "consumer_failed", queue=self.queue_name, error=repr(exc), retry_in=backoff
                 )
