@@ -179,5 +179,27 @@ async def test_summary_is_public_and_follows_every_change(client, token, setting
         await eventually(announced_last)
 
 
+async def test_a_recount_that_changes_nothing_announces_nothing(app, client, token):
+    """The import recounts in its own transactions; the consumer's recount from the same
+    events then finds every summary right and must not announce it a second time."""
+    ratings = app.state.service
+    await client.put("/ratings/40", json={"score": 3}, headers=token(user_id=uuid.uuid4()))
+
+    async def announced() -> int:
+        async with ratings.database.transaction() as session:
+            found = await session.execute(
+                text("SELECT count(*) FROM outbox WHERE routing_key = 'movie.rating_summary'")
+            )
+            return int(found.scalar_one())
+
+    before = await announced()
+    async with ratings.database.transaction() as session:
+        await ratings.refresh_summaries(session, [40])
+    assert await announced() == before + 1  # the write's change
+    async with ratings.database.transaction() as session:
+        await ratings.refresh_summaries(session, [40, 40])
+    assert await announced() == before + 1  # already right: nothing new
+
+
 async def test_summary_of_an_unknown_movie_is_404(client):
     assert (await client.get("/ratings/movies/999999/summary")).status_code == 404

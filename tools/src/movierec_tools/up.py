@@ -187,7 +187,9 @@ async def seed(
     await run_command("auth", ["import-demo-users", *data], env)
     # One after the other: each import's events then reach the consumers in long runs of
     # one type, which they apply in bulk (interleaved, they would come one by one).
-    await run_command("ratings", ["import", *data], env)
+    # Large batches: the import recounts the summaries of each batch's movies once (and
+    # announces each), so fewer batches mean fewer movie.rating_summary events.
+    await run_command("ratings", ["import", *data, "--batch-size", "20000"], env)
     await run_command("history", ["import", *data], env)
     await barrier(settings, platform, "seed 4/5: ratings and watches reaching every service")
     click.echo("seed 5/5: first training")

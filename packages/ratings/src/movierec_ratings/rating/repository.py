@@ -15,6 +15,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -165,13 +166,14 @@ def _recount() -> ReturningInsert[Any]:
         ["movie_id", "count", "total", "histogram"], rebuilt
     )
     s = rating_summary.c
+    new = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[s.movie_id],
-        set_={
-            "count": insert.excluded.count,
-            "total": insert.excluded.total,
-            "histogram": insert.excluded.histogram,
-        },
+        set_={"count": new.count, "total": new.total, "histogram": new.histogram},
+        # A summary that is already right is left alone and not returned: nothing to announce.
+        where=tuple_(s.count, s.total, s.histogram).is_distinct_from(
+            tuple_(new.count, new.total, new.histogram)
+        ),
     ).returning(s.movie_id, s.count, s.total, s.histogram)
 
 
@@ -180,7 +182,8 @@ _RECOUNT = _recount()
 
 async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> list[Summary]:
     """Rebuild the summaries of ``movie_ids`` from the ratings, exactly: concurrent
-    recounts of a movie are serialised, the later one sees what the earlier committed."""
+    recounts of a movie are serialised, the later one sees what the earlier committed.
+    Returns the summaries that changed (the others were already right)."""
     movies = sorted(set(movie_ids))
     await session.execute(_LOCK_SUMMARIES, {"movies": movies})
     return [_summary(x) for x in await session.execute(_RECOUNT, {"movie_id": movies})]

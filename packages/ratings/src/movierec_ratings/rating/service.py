@@ -96,16 +96,20 @@ class RatingService(UserDataService):
         )
 
     async def refresh_summaries(self, session: AsyncSession, movie_ids: Sequence[int]) -> None:
-        """Recount the summaries of ``movie_ids`` from the ratings and announce them, one
-        ``movie.rating_summary`` per movie (the consumer calls it once per batch of rating
-        events; the purge and the import after their writes). Exact however events were
-        duplicated, reordered or skipped: the ratings table is the source."""
+        """Recount the summaries of ``movie_ids`` from the ratings and announce each one
+        that changed, one ``movie.rating_summary`` per movie (the consumer calls it once
+        per batch of rating events; the purge and the import in their own transactions, so
+        the consumer finds their summaries right and announces nothing again). Exact
+        however events were duplicated, reordered or skipped: the ratings table is the
+        source."""
         movies = sorted(set(movie_ids))
         if not movies:
             return
-        summaries = await repository.recompute_summaries(session, movies)
-        await self.events.emit_many(session, [_summary_event(s) for s in summaries])
-        self.cache.invalidate_after_commit(session, keys=[self._summary_key(m) for m in movies])
+        changed = await repository.recompute_summaries(session, movies)
+        await self.events.emit_many(session, [_summary_event(s) for s in changed])
+        self.cache.invalidate_after_commit(
+            session, keys=[self._summary_key(s.movie_id) for s in changed]
+        )
 
     async def rating_events(self, session: AsyncSession, events: list[Event]) -> None:
         """The consumer's batch handler of rating.set / rating.removed."""
@@ -145,7 +149,9 @@ class RatingService(UserDataService):
                 for r in inserted
             ],
         )
-        # The consumer recounts the movies' summaries from these events, as for any write.
+        # Recounted here, once per imported batch: the consumer, recounting again from
+        # these events, finds the summaries right and announces nothing more.
+        await self.refresh_summaries(session, [r.movie_id for r in inserted])
         self.touched(session, {r.user_id for r in inserted})
         return len(inserted)
 
