@@ -313,6 +313,15 @@ async def test_parallel_wrong_logins_cannot_outrun_the_throttle(api, client):
     assert (await api.login(user["email"])).status_code == 429
 
 
+async def test_nul_characters_in_names_and_logins_are_client_errors(api, client):
+    registered = await api.register(first_name="Ada\x00")
+    assert registered.status_code == 422, registered.text
+    assert (await api.login("ada\x00@example.com", "whatever password")).status_code == 422
+    user = await api.registered_user()
+    changed = await client.patch("/auth/me", json={"last_name": "L\x00"}, headers=user["headers"])
+    assert changed.status_code == 422, changed.text
+
+
 async def test_throttling_is_per_account(api, client):
     user, other = await api.registered_user(), await api.registered_user()
     for _ in range(11):

@@ -154,3 +154,14 @@ async def test_people_page_past_the_end_keeps_the_total(client):
     first = (await client.get("/movies/people", params={"q": "pacino"})).json()
     beyond = (await client.get("/movies/people", params={"q": "pacino", "offset": 500})).json()
     assert beyond["items"] == [] and beyond["total"] == first["total"] > 0
+
+
+async def test_a_nul_character_is_a_client_error_not_a_crash(client, token):
+    """PostgreSQL cannot store or compare text holding NUL (\\u0000): a 422, never a 500."""
+    searched = await client.get("/movies", params={"q": "a\x00b"})
+    assert searched.status_code == 422, searched.text
+    assert "NUL" in searched.json()["detail"]
+    created = await client.post(
+        "/movies", json={"title": "Nul\x00 Movie", "genres": ["Drama"]}, headers=token("admin")
+    )
+    assert created.status_code == 422, created.text

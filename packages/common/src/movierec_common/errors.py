@@ -9,10 +9,12 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from movierec_common.logging import get_logger
@@ -147,6 +149,25 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+#: SQLSTATEs of text PostgreSQL cannot hold (a NUL character, raw or as ``\\u0000`` in
+#: JSON): the client's input is at fault, whichever field or parameter carried it.
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL error code behind ``exc`` (asyncpg's error, or SQLAlchemy's
+    wrapping of it), if any."""
+    current: BaseException | None = exc
+    for _ in range(4):
+        if current is None:
+            return None
+        code = getattr(current, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
 
@@ -171,6 +192,18 @@ def install_error_handlers(app: FastAPI) -> None:
             request=request,
             errors=errors,
         )
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(asyncpg.PostgresError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if sqlstate(exc) in _UNSTORABLE_TEXT:
+            return problem(
+                422,
+                "Text must not contain NUL characters (\\u0000).",
+                title="Validation failed",
+                request=request,
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
