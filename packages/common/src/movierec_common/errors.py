@@ -6,6 +6,7 @@ never surface as 500s.
 
 from __future__ import annotations
 
+import socket
 from http import HTTPStatus
 from typing import Any
 
@@ -157,15 +158,39 @@ _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 def sqlstate(exc: BaseException) -> str | None:
     """The PostgreSQL error code behind ``exc`` (asyncpg's error, or SQLAlchemy's
     wrapping of it), if any."""
-    current: BaseException | None = exc
-    for _ in range(4):
-        if current is None:
-            return None
-        code = getattr(current, "sqlstate", None)
+    for e in _causes(exc):
+        code = getattr(e, "sqlstate", None)
         if isinstance(code, str):
             return code
-        current = getattr(current, "orig", None) or current.__cause__
     return None
+
+
+#: What a lost or refused database connection raises, bare or wrapped by SQLAlchemy.
+_UNREACHABLE = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (SQLAlchemy's ``orig``, the ``__cause__`` chain)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 5:
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return chain
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database could not be reached (not a bug: try later)."""
+    return any(
+        isinstance(e, _UNREACHABLE) or getattr(e, "connection_invalidated", False)
+        for e in _causes(exc)
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -195,7 +220,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    @app.exception_handler(socket.gaierror)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if database_unreachable(exc):
+            # Expected during an outage or a failover: one line, no traceback.
+            log.warning("database_unreachable", path=request.url.path, error=repr(exc))
+            return problem(
+                503,
+                "The database is unreachable; try again shortly.",
+                headers={"Retry-After": "5"},
+                request=request,
+            )
         if sqlstate(exc) in _UNSTORABLE_TEXT:
             return problem(
                 422,

@@ -6,7 +6,6 @@ Shared names use the ``MOVIEREC_`` prefix; service-specific settings subclass
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -91,9 +90,10 @@ class ServiceSettings(CommonSettings):
             self.database_url = with_password(self.database_url, self.postgres_password_file)
         return self
 
-    @cached_property
+    @property
     def resolved_database_url(self) -> str:
-        """Plain ``postgresql://`` URL of this service's database."""
+        """Plain ``postgresql://`` URL of this service's database (not cached: a copy of
+        the settings with another ``database_url`` must not keep the old one)."""
         if self.database_url:
             return self.database_url
         return database_url_on(self.postgres_url, f"movierec_{self.service}")
