@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from movierec_auth.account.service import AccountService
 from movierec_auth.config import Settings
-from movierec_auth.security import password_problem
+from movierec_auth.security import context_words, password_problem
 from movierec_common.demo import resolve_data_dir
 from movierec_common.service import ServiceSpec, pass_spec
 
@@ -30,7 +30,7 @@ def create_admin(spec: AuthSpec, email: str, first_name: str, last_name: str) ->
         password = settings.admin_password.get_secret_value()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if problem := password_problem(password):
+    if problem := password_problem(password, context=context_words(email, first_name, last_name)):
         raise click.ClickException(problem)
 
     async def run() -> tuple[str, bool]:

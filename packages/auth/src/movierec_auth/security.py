@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -26,14 +28,34 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
 
-def password_problem(password: str) -> str | None:
-    """Why ``password`` is not acceptable, or None. No composition rules (NIST 800-63B)."""
+#: Words of the service itself, refused in passwords like the user's own (NIST 800-63B:
+#: "context-specific words, such as the name of the service, the username").
+SERVICE_WORDS = ("movierec",)
+
+
+def context_words(email: str | None, *names: str | None) -> list[str]:
+    """The words a password must not be built from: the email (whole and its local part,
+    also split at dots, dashes, underscores and plus signs), the names, the service's."""
+    words = list(SERVICE_WORDS)
+    if email:
+        local = email.lower().split("@", 1)[0]
+        words += [email.lower(), local, *re.split(r"[._+-]+", local)]
+    words += [n.lower().strip() for n in names if n]
+    return [w for w in words if len(w) >= 3]
+
+
+def password_problem(password: str, *, context: Sequence[str] = ()) -> str | None:
+    """Why ``password`` is not acceptable, or None. No composition rules (NIST 800-63B);
+    ``context`` (see :func:`context_words`) may not make up half of it or more."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be at most {MAX_PASSWORD_LENGTH} characters."
-    if password.lower() in COMMON_PASSWORDS:
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
         return "This password is too common; choose one that is harder to guess."
+    if any(w in lowered and 2 * len(w) >= len(lowered) for w in context):
+        return "This password is built from your email, your name or the service's name."
     return None
 
 

@@ -13,10 +13,16 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
-from movierec_auth.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from movierec_auth.security import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    context_words,
+    password_problem,
+)
 from movierec_common.genres import GenreList
 
 
@@ -38,19 +44,24 @@ class _Strict(BaseModel):
 
 class RegisterRequest(_Strict):
     email: EmailStr = Field(max_length=254)
+    first_name: Name
+    last_name: Name
+    # After the email and the names: its check refuses a password built from them.
     password: str = Field(
         min_length=MIN_PASSWORD_LENGTH,
         max_length=MAX_PASSWORD_LENGTH,
-        description="8–128 characters; very common passwords are refused.",
+        description="8–128 characters; very common passwords, and passwords made mostly of"
+        " your email, your name or the service's name, are refused.",
     )
-    first_name: Name
-    last_name: Name
     favorite_genres: GenreList = Field(default_factory=list)
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: str) -> str:
-        problem = password_problem(value)
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        context = context_words(
+            info.data.get("email"), info.data.get("first_name"), info.data.get("last_name")
+        )
+        problem = password_problem(value, context=context)
         if problem:
             raise ValueError(problem)
         return value
