@@ -328,6 +328,18 @@ async def test_nul_characters_in_names_and_logins_are_client_errors(api, client)
     assert changed.status_code == 422, changed.text
 
 
+async def test_token_responses_are_never_stored_by_caches(api, client):
+    user = await api.registered_user()
+    logged_in = await api.login(user["email"])
+    refreshed = await client.post(
+        "/auth/refresh", json={"refresh_token": logged_in.json()["refresh_token"]}
+    )
+    for response in (logged_in, refreshed):
+        assert response.status_code == 200, response.text
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Pragma"] == "no-cache"
+
+
 async def test_throttling_is_per_account(api, client):
     user, other = await api.registered_user(), await api.registered_user()
     for _ in range(11):

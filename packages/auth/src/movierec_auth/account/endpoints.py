@@ -32,6 +32,12 @@ def _out(user: User) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
+def _no_store(response: Response) -> None:
+    """Token responses are never stored by a cache on the way (RFC 6749, section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
@@ -55,7 +61,9 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     accounts: AccountsDep,
+    response: Response,
 ) -> TokenPair:
+    _no_store(response)
     return await accounts.login(session, email=form.username, password=form.password)
 
 
@@ -66,8 +74,13 @@ async def login(
     responses={401: {"description": "Invalid, expired or reused refresh token", **PROBLEM}},
 )
 async def refresh(
-    body: RefreshRequest, session: SessionDep, accounts: AccountsDep, request: Request
+    body: RefreshRequest,
+    session: SessionDep,
+    accounts: AccountsDep,
+    request: Request,
+    response: Response,
 ) -> TokenPair | JSONResponse:
+    _no_store(response)
     try:
         return await accounts.refresh(session, token=body.refresh_token)
     except RefreshTokenReusedError as exc:
