@@ -191,6 +191,9 @@ class Database:
             pool_pre_ping=True,
             pool_recycle=1800,
             echo=echo,
+            # An error's message (and so its log line) never carries the statement's
+            # parameters: they hold password hashes, emails and names.
+            hide_parameters=True,
             connect_args={
                 "timeout": 5,
                 "command_timeout": 30,

@@ -27,9 +27,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
     ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = _renderer(json=json)
     structlog.configure(
         processors=[
             *shared,
@@ -42,21 +40,38 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     )
     if not _configured:
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(
-            structlog.stdlib.ProcessorFormatter(
-                foreign_pre_chain=shared,
-                processors=[
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    renderer,
-                ],
-            )
-        )
+        handler.setFormatter(stdlib_formatter(json=json, pre_chain=shared))
         root = logging.getLogger()
         root.handlers[:] = [handler]
         root.setLevel(level.upper())
         # uvicorn's access log duplicates our request log line.
         logging.getLogger("uvicorn.access").disabled = True
         _configured = True
+
+
+def _renderer(*, json: bool) -> structlog.types.Processor:
+    if json:
+        return structlog.processors.JSONRenderer()
+    # A plain traceback: the default (rich, when installed) prints every frame's local
+    # variables (passwords, hashes, emails) and costs seconds of CPU per exception.
+    return structlog.dev.ConsoleRenderer(
+        colors=False, exception_formatter=structlog.dev.plain_traceback
+    )
+
+
+def stdlib_formatter(
+    *, json: bool, pre_chain: list[structlog.types.Processor] | None = None
+) -> logging.Formatter:
+    """How records of the standard library's loggers (uvicorn, Celery, SQLAlchemy) are
+    written: as ours, a traceback as a plain string field without local variables."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=pre_chain or [],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _renderer(json=json),
+        ],
+    )
 
 
 def _add_request_id(
