@@ -55,13 +55,14 @@ async def test_the_schema_check_catches_a_table_changed_in_code_only(test_run):
     for metadata in spec.tables:
         for table in metadata.tables.values():
             table.to_metadata(changed)
+    indexes = {ix.name for ix in changed.tables["watch_entry"].indexes}
     changed.tables["watch_entry"].append_column(Column("note", Text))
     changed.tables["watch_entry"].indexes.clear()
     drift = await schema_drift(url, [changed])
     added = [(d[2], d[3].name) for d in drift if d[0] == "add_column"]
     assert added == [("watch_entry", "note")]
     removed = {d[1].name for d in drift if d[0] == "remove_index"}
-    assert removed == {"ix_watch_entry_user_watched_at", "ix_watch_entry_user_movie"}
+    assert removed == indexes and "ix_watch_entry_user_movie" in removed
 
 
 def _imports(path: Path) -> set[str]:
@@ -147,7 +148,7 @@ async def test_a_table_changed_in_code_gets_a_generated_revision_that_closes_the
     written = await asyncio.to_thread(new_revision, url, folders, [changed], "a note per entry")
     assert written is not None and written.parent == own
     source = written.read_text()
-    assert "op.add_column" in source and "down_revision = '0003'" in source
+    assert "op.add_column" in source and "down_revision = '0004'" in source
     await create_and_migrate(url, folders)
     assert await schema_drift(url, [changed]) == []
 

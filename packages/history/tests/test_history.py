@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -40,6 +41,48 @@ async def test_add_list_and_remove(client, token, app):
     assert [e["type"] for e in events] == ["watch.added", "watch.added", "watch.removed"]
     assert events[2]["aggregate_id"] == entry
     assert events[0]["aggregate_version"] < events[2]["aggregate_version"]
+
+
+async def test_a_retry_with_the_same_idempotency_key_records_nothing_new(client, token, app):
+    """A client that retries a timed-out POST with its Idempotency-Key gets the entry the
+    first attempt recorded, however many times and however concurrently it retries."""
+    user = uuid.uuid4()
+    headers = {**token(user_id=user), "Idempotency-Key": str(uuid.uuid4())}
+    first = await client.post("/history", json={"movie_id": 3}, headers=headers)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    retries = await asyncio.gather(
+        *(client.post("/history", json={"movie_id": 3}, headers=headers) for _ in range(5))
+    )
+    for retry in retries:
+        assert retry.status_code == 201, retry.text
+        assert retry.json() == first.json()
+        assert retry.headers["Idempotent-Replayed"] == "true"
+    assert (await client.get("/history", headers=headers)).json()["total"] == 1
+    assert [e["type"] for e in await _events(app, user)] == ["watch.added"]
+    # Another movie (or time) under the same key is a mistake of the client's.
+    reused = await client.post("/history", json={"movie_id": 4}, headers=headers)
+    assert reused.status_code == 422, reused.text
+    assert "Idempotency-Key" in reused.json()["detail"]
+    at = await client.post(
+        "/history", json={"movie_id": 3, "watched_at": "2024-01-02T20:00:00Z"}, headers=headers
+    )
+    assert at.status_code == 422
+    # Keys are the user's own; without a key every POST is a new watch.
+    other = {**token(user_id=uuid.uuid4()), "Idempotency-Key": headers["Idempotency-Key"]}
+    assert (await client.post("/history", json={"movie_id": 3}, headers=other)).json()[
+        "id"
+    ] != first.json()["id"]
+    plain = token(user_id=user)
+    await client.post("/history", json={"movie_id": 3}, headers=plain)
+    await client.post("/history", json={"movie_id": 3}, headers=plain)
+    assert (await client.get("/history", headers=plain)).json()["total"] == 3
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "with space", "café".encode()])
+async def test_a_malformed_idempotency_key_is_422(client, token, key):
+    headers = {**token(user_id=uuid.uuid4()), "Idempotency-Key": key}
+    response = await client.post("/history", json={"movie_id": 3}, headers=headers)
+    assert response.status_code == 422, response.text
 
 
 async def test_remove_every_entry_of_one_movie(client, token, app):

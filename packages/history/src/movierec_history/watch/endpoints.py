@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from movierec_common.deps import CurrentUser, SessionDep, current_service
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
@@ -25,15 +25,41 @@ AUTH: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_201_CREATED,
     summary="Record that you watched a movie",
     response_model=WatchOut,
-    responses={**AUTH, 404: {"description": "Unknown movie"}},
+    responses={
+        **AUTH,
+        404: {"description": "Unknown movie"},
+        422: {"description": "Invalid body, or an Idempotency-Key reused for another watch"},
+    },
 )
-async def add_watch(body: WatchIn, user: CurrentUser, history: HistoryDep) -> Response:
-    entry = await history.add(
-        user_id=user.user_id, movie_id=body.movie_id, watched_at=body.watched_at
+async def add_watch(
+    body: WatchIn,
+    user: CurrentUser,
+    history: HistoryDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Any unique string (a UUID, say) that makes retries of this request"
+            " safe: a retry with the same key records nothing new and answers with the entry"
+            " the first one recorded (with `Idempotent-Replayed: true`).",
+        ),
+    ] = None,
+) -> Response:
+    entry, replayed = await history.add(
+        user_id=user.user_id,
+        movie_id=body.movie_id,
+        watched_at=body.watched_at,
+        idempotency_key=idempotency_key,
     )
     # Serialised here, once: the volume path skips FastAPI's re-validation of the answer.
     return Response(
-        entry.model_dump_json(), status_code=status.HTTP_201_CREATED, media_type="application/json"
+        entry.model_dump_json(),
+        status_code=status.HTTP_201_CREATED,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"} if replayed else None,
     )
 
 

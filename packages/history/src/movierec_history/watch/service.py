@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.demo import DEMO_NAMESPACE, DemoRating
-from movierec_common.errors import NotFoundError
+from movierec_common.errors import NotFoundError, ProblemError
 from movierec_common.events import WatchAdded, WatchRemoved
 from movierec_common.pagination import PageParams
 from movierec_history.watch import repository
@@ -22,6 +22,17 @@ from movierec_userdata.users import lock_active_user
 class EntryNotFoundError(NotFoundError):
     def __init__(self) -> None:
         super().__init__("No such entry in your history.")
+
+
+class IdempotencyKeyReusedError(ProblemError):
+    status_code = 422
+    title = "Idempotency-Key reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key already recorded a watch of another movie or time;"
+            " use a new key for a new watch."
+        )
 
 
 def demo_entry_id(movielens_user_id: int, movie_id: int, stamp: datetime) -> uuid.UUID:
@@ -37,15 +48,22 @@ def _event(entry: Entry, *, added: bool) -> tuple[str, WatchAdded | WatchRemoved
     return event_type, payload(**{**asdict(entry), "entry_id": entry.id})
 
 
-# The write function (migration 0003): one round trip.
-_ADD = "SELECT watch_add($1, $2, $3, $4, $5, $6)"
+# The write function (migration 0004): one round trip.
+_ADD = "SELECT outcome, entry_id, watched_at FROM watch_add($1, $2, $3, $4, $5, $6, $7, $8)"
 
 
 class HistoryService(UserDataService):
     async def add(
-        self, *, user_id: uuid.UUID, movie_id: int, watched_at: datetime | None
-    ) -> WatchOut:
-        """Record a watch in one round trip."""
+        self,
+        *,
+        user_id: uuid.UUID,
+        movie_id: int,
+        watched_at: datetime | None,
+        idempotency_key: str | None = None,
+    ) -> tuple[WatchOut, bool]:
+        """Record a watch in one round trip. Returns (entry, replayed): with an
+        ``idempotency_key`` the user already sent, nothing new is recorded and the entry
+        that request recorded comes back."""
         entry = Entry(
             id=uuid.uuid4(),
             user_id=user_id,
@@ -53,11 +71,15 @@ class HistoryService(UserDataService):
             watched_at=watched_at or datetime.now(UTC),
         )
         event = self.events.build(*_event(entry, added=True))
-        await self.write(
-            _ADD, entry.id, user_id, movie_id, entry.watched_at, self.events.exchange, event,
+        outcome, entry_id, at = await self.write(
+            _ADD, entry.id, user_id, movie_id, entry.watched_at, watched_at is not None,
+            idempotency_key, self.events.exchange, event,
             user_id=user_id, movie_id=movie_id,
         )  # fmt: skip
-        return WatchOut(id=entry.id, movie_id=movie_id, title=None, watched_at=entry.watched_at)
+        if outcome == "key_reused":
+            raise IdempotencyKeyReusedError
+        out = WatchOut(id=entry_id, movie_id=movie_id, title=None, watched_at=at)
+        return out, outcome == "replayed"
 
     async def _remove(self, session: AsyncSession, entries: list[Entry]) -> None:
         if not entries:
