@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import aio_pika
+import structlog
 from sqlalchemy import select, text
 
 from movierec_auth import tasks
@@ -87,6 +88,14 @@ async def test_welcome_task_sends_a_mail_to_the_user(api, app, monkeypatch):
     await tasks.send_welcome(app.state.runtime, uuid.UUID(user["id"]))
     assert mailer.sent[0]["to"].lower() == user["email"].lower()
     assert "Ada" in mailer.sent[0]["body"]
+
+
+def test_info_logs_never_show_a_whole_email_address():
+    with structlog.testing.capture_logs() as logs:
+        LogMailer().send(to="ada.lovelace@example.com", subject="Welcome", body="Hi Ada")
+    info = [e for e in logs if e["log_level"] == "info"]
+    assert info and all("ada.lovelace" not in str(e) for e in info)
+    assert info[0]["to"] == "a…@example.com"
 
 
 async def test_purge_removes_only_expired_refresh_tokens(api, app):

@@ -12,20 +12,29 @@ from movierec_common.logging import get_logger
 log = get_logger(__name__)
 
 
+def masked(address: str) -> str:
+    """An address as info-level logs may show it: ``a…@example.com``."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}…{at}{domain}"
+
+
 class Mailer(ABC):
     @abstractmethod
     def send(self, *, to: str, subject: str, body: str) -> None: ...
 
 
 class LogMailer(Mailer):
-    """Writes the mail to the log instead of sending it (development, tests, demos)."""
+    """Writes the mail to the log instead of sending it (development, tests, demos): at
+    info level that a mail went out (the address masked); whole, with its body, at debug
+    level only (``MOVIEREC_LOG_LEVEL=DEBUG``)."""
 
     def __init__(self) -> None:
         self.sent: list[dict[str, str]] = []
 
     def send(self, *, to: str, subject: str, body: str) -> None:
         self.sent.append({"to": to, "subject": subject, "body": body})
-        log.info("mail_logged", to=to, subject=subject, body=body)
+        log.info("mail_logged", to=masked(to), subject=subject)
+        log.debug("mail_logged_in_full", to=to, subject=subject, body=body)
 
 
 class SmtpMailer(Mailer):
@@ -46,7 +55,7 @@ class SmtpMailer(Mailer):
                     self.settings.smtp_username, self.settings.smtp_password.get_secret_value()
                 )
             smtp.send_message(message)
-        log.info("mail_sent", to=to, subject=subject)
+        log.info("mail_sent", to=masked(to), subject=subject)
 
 
 def create_mailer(settings: Settings) -> Mailer:
