@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest_asyncio
+import structlog
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -35,6 +36,10 @@ def _router() -> APIRouter:
     @router.post("", status_code=201)
     async def create_thing(item: Item) -> Item:
         return item
+
+    @router.delete("/{thing_id}")
+    async def break_thing(thing_id: int) -> None:
+        raise RuntimeError(f"a bug met thing {thing_id}")
 
     return router
 
@@ -135,6 +140,19 @@ async def test_business_errors_carry_their_status(client):
     assert response.status_code == 404
     assert response.json()["detail"] == "Thing 5 not found."
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_bug_is_one_500_problem_and_one_log_line(client):
+    """The app answers the 500 itself and logs it once; before, Starlette re-raised the
+    error to the server, which logged the traceback a second time."""
+    with structlog.testing.capture_logs() as logs:
+        response = await client.delete("/things/7")  # the in-process transport re-raises too
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "An unexpected error occurred."
+    assert "x-request-id" in response.headers
+    errors = [e for e in logs if e["log_level"] == "error"]
+    assert [e["event"] for e in errors] == ["unhandled_error"]
 
 
 async def test_unknown_route_is_problem_json(client):

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from movierec_common.cache import Cache
 from movierec_common.db import Database
-from movierec_common.errors import install_error_handlers, problem, problem_openapi
+from movierec_common.errors import install_error_handlers, problem, problem_openapi, server_error
 from movierec_common.logging import REQUEST_ID, configure_logging, get_logger
 from movierec_common.settings import ServiceSettings
 
@@ -48,6 +48,26 @@ LATENCY = Histogram(
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _read_headers(scope: Scope) -> tuple[str, int | None, bool]:
+    """The request's own id (or ""), its declared body length (-1: unreadable; None: not
+    declared) and whether it has a body."""
+    incoming = ""
+    declared: int | None = None
+    has_body = False
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+        elif name == b"content-length":
+            has_body = True
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = -1
+        elif name == b"transfer-encoding":
+            has_body = True
+    return incoming, declared, has_body
+
+
 class KernelMiddleware:
     """Request id, access log, Prometheus metrics and the body size limit in one pure ASGI
     layer (each extra layer costs measurably per request on the hot cached paths)."""
@@ -66,20 +86,7 @@ class KernelMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = ""
-        declared: int | None = None
-        has_body = False
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                incoming = value.decode("latin-1")
-            elif name == b"content-length":
-                has_body = True
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-            elif name == b"transfer-encoding":
-                has_body = True
+        incoming, declared, has_body = _read_headers(scope)
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope["request_id"] = request_id
         token = REQUEST_ID.set(request_id)
@@ -88,15 +95,17 @@ class KernelMiddleware:
         header = (b"x-request-id", request_id.encode("latin-1"))
         too_large = declared is not None and (declared < 0 or declared > self.max_bytes)
         replaced = False
+        started = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status, replaced
+            nonlocal status, replaced, started
             if too_large:
                 if not replaced:
                     replaced = True
                     await self._reject(scope, receive, send, header)
                 return
             if message["type"] == "http.response.start":
+                started = True
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
@@ -123,9 +132,11 @@ class KernelMiddleware:
             else:
                 try:
                     await self.app(scope, limited_receive if has_body else receive, send_wrapper)
-                except Exception:
+                except Exception as exc:
                     if not too_large:
-                        raise
+                        if started:
+                            raise  # cut short mid-answer: the server closes the connection
+                        await self._answer_bug(scope, exc, send_wrapper)
                 if too_large:
                     status = 413
                     if not replaced:
@@ -133,6 +144,15 @@ class KernelMiddleware:
         finally:
             self._observe(scope, status, time.perf_counter() - started)
             REQUEST_ID.reset(token)
+
+    @staticmethod
+    async def _answer_bug(scope: Scope, exc: Exception, send: Send) -> None:
+        """A 500, answered and logged here, once: past this layer Starlette would re-raise
+        the error to the server, which logs the traceback a second time."""
+        response = server_error(Request(scope), exc)
+        start = {"status": response.status_code, "headers": response.raw_headers}
+        await send({"type": "http.response.start", **start})
+        await send({"type": "http.response.body", "body": response.body})
 
     def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
         route = scope.get("route")
