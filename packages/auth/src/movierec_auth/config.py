@@ -19,6 +19,8 @@ class Settings(ServiceSettings):
     signing_key: Path = Path(".movierec/signing-key.pem")
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    #: A session whose refresh token goes unused this long ends (each refresh restarts it).
+    refresh_idle_timeout_days: int = Field(default=7, ge=1, le=365)
     login_max_failures: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=900, ge=60)
     # argon2id parameters (OWASP minimum: m=19 MiB, t=2, p=1).

@@ -189,7 +189,8 @@ class AccountService:
                 "refresh_token_reuse", user_id=str(stored.user_id), family_id=str(stored.family_id)
             )
             raise RefreshTokenReusedError
-        if stored.expires_at <= now:
+        idle_until = stored.created_at + timedelta(days=self.settings.refresh_idle_timeout_days)
+        if stored.expires_at <= now or idle_until <= now:
             raise InvalidRefreshTokenError
         user = await repository.get_user(session, stored.user_id)
         if user is None:
