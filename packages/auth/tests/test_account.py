@@ -368,6 +368,24 @@ async def test_token_responses_are_never_stored_by_caches(api, client):
         assert response.headers["Pragma"] == "no-cache"
 
 
+async def test_a_taken_email_costs_the_same_hashing_as_a_new_one(api, app, monkeypatch):
+    """Timing must not tell which emails have accounts: a 409 does the argon2 work too."""
+    email = api.new_email()
+    assert (await api.register(email=email)).status_code == 201
+    hasher = app.state.service.hasher
+    hashed: list[str] = []
+    real = hasher.hash
+
+    async def counting(password: str) -> str:
+        hashed.append(password)
+        return await real(password)
+
+    monkeypatch.setattr(hasher, "hash", counting)
+    assert (await api.register(email=email)).status_code == 409
+    assert (await api.register()).status_code == 201
+    assert len(hashed) == 2
+
+
 async def test_throttling_is_per_account(api, client):
     user, other = await api.registered_user(), await api.registered_user()
     for _ in range(11):

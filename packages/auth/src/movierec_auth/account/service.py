@@ -67,6 +67,9 @@ class AccountService:
 
     async def register(self, session: AsyncSession, *, data: RegisterRequest) -> User:
         email = str(data.email)
+        # Hashed first, whether or not the email is taken: both answers then cost the same
+        # argon2 work (a 409 in 24 ms against a 201 in 250 ms told which emails exist).
+        password_hash = await self.hasher.hash(data.password)
         if await repository.get_user_by_email(session, email) is not None:
             raise EmailTakenError
         user = User(
@@ -75,7 +78,7 @@ class AccountService:
             first_name=data.first_name,
             last_name=data.last_name,
             favorite_genres=data.favorite_genres,
-            password_hash=await self.hasher.hash(data.password),
+            password_hash=password_hash,
             role="user",
             created_at=_now(),
             updated_at=_now(),
