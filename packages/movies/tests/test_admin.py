@@ -131,3 +131,8 @@ async def test_import_endpoint_refuses_folders_outside_the_allowed_roots(client,
     assert response.status_code == 422
     assert "outside" in response.json()["detail"]
     assert (await client.post("/movies/imports", json={}, headers=token())).status_code == 403
+    # Outside the roots, an existing folder and a missing one get the same answer.
+    missing = await client.post(
+        "/movies/imports", json={"data_dir": str(tmp_path / "nope")}, headers=token("admin")
+    )
+    assert missing.json()["detail"] == response.json()["detail"]

@@ -291,12 +291,14 @@ class CatalogService:
             default_dir = None
         roots = [*self.settings.import_roots, *([default_dir.parent] if default_dir else [])]
         folder = Path(data_dir) if data_dir else default_dir
+        # Where a path points is checked before whether something is there: the answer must
+        # not tell what exists outside the allowed folders.
+        if folder is not None and not _allowed(folder, roots):
+            raise ImportSourceError("data_dir is outside the folders this service may import from.")
         if folder is None or not (folder / "movies.csv").is_file():
             raise ImportSourceError("No MovieLens folder (with movies.csv) at the given data_dir.")
-        if not _allowed(folder, roots):
-            raise ImportSourceError("data_dir is outside the folders this service may import from.")
         imdb = Path(imdb_file) if imdb_file else default_imdb_file(folder)
-        if imdb is not None and (not imdb.is_file() or not _allowed(imdb, roots)):
+        if imdb is not None and (not _allowed(imdb, roots) or not imdb.is_file()):
             raise ImportSourceError("imdb_file does not exist or is outside the allowed folders.")
         job_id = uuid.uuid4()
         await repository.create_job(session, job_id)
