@@ -6,7 +6,9 @@ import asyncio
 import threading
 
 from celery.contrib.testing.worker import start_worker
+from sqlalchemy import text
 
+from movierec_common.beat import OutboxScheduler
 from movierec_common.celery_app import create_celery, task_queue_name
 from movierec_common.outbox import OutboxRelay, record, task_message
 from movierec_common.settings import ServiceSettings
@@ -55,3 +57,36 @@ def test_celery_app_has_the_no_loss_settings():
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.broker_transport_options["confirm_publish"] is True
     assert app.conf.task_default_queue == "movierec.x.tasks"
+
+
+async def test_beat_records_due_tasks_in_the_outbox_with_the_broker_away(
+    kernel_db, test_run, tmp_path
+):
+    """Beat runs on with RabbitMQ unreachable (here: nothing listens on the port) and
+    each due run waits in the outbox for the relay."""
+    settings = ServiceSettings(
+        service="beaty",
+        namespace=test_run.namespace,
+        amqp_url="amqp://guest:guest@127.0.0.1:9//",
+        database_url=kernel_db.url,
+    )
+    app = create_celery(settings)
+    app.conf.beat_schedule = {"often": {"task": "movierec_beaty.often", "schedule": 0.05}}
+    # As `celery beat` builds it: the scheduler class comes from the app's settings.
+    command = app.Beat(schedule=str(tmp_path / "schedule"))
+    beat = command.Service(
+        app=app, scheduler_cls=command.scheduler_cls, schedule_filename=command.schedule
+    ).scheduler
+    assert isinstance(beat, OutboxScheduler)
+    await asyncio.sleep(0.1)
+    await asyncio.to_thread(beat.tick)
+    await asyncio.sleep(0.1)
+    await asyncio.to_thread(beat.tick)
+    beat.close()
+    async with kernel_db.transaction() as session:
+        rows = (
+            await session.execute(text("SELECT routing_key, headers FROM outbox ORDER BY id"))
+        ).all()
+    assert len(rows) == 2
+    assert {r.routing_key for r in rows} == {task_queue_name(settings)}
+    assert all(r.headers["task"] == "movierec_beaty.often" for r in rows)

@@ -17,7 +17,8 @@ def create_celery(settings: ServiceSettings) -> Celery:
 
     acks_late + reject_on_worker_lost: a task whose worker dies is redelivered;
     prefetch 1: a busy worker does not hoard tasks; confirm_publish: the broker
-    confirmed every message Celery itself sends (retries, beat).
+    confirmed every message Celery itself sends (retries); beat records its tasks in the
+    service's outbox (:class:`movierec_common.beat.OutboxScheduler`).
     """
     queue = task_queue_name(settings)
     app = Celery(f"movierec_{settings.service}", broker=settings.amqp_url)
@@ -42,5 +43,7 @@ def create_celery(settings: ServiceSettings) -> Celery:
         worker_redirect_stdouts=False,
         task_create_missing_queues=True,
         broker_heartbeat=30,
+        beat_scheduler="movierec_common.beat:OutboxScheduler",
+        movierec_database_url=settings.resolved_database_url,
     )
     return app
