@@ -233,46 +233,34 @@ async def test_unknown_refresh_token_is_401(client):
     assert response.status_code == 401
 
 
-async def test_expired_refresh_token_is_401(api, client, app):
+async def _refresh_token_where(api, app, change: str, **params) -> str:
+    """A new session's refresh token after ``UPDATE refresh_token SET <change>``."""
     user = await api.registered_user()
     async with app.state.db.transaction() as session:
         await session.execute(
-            text(
-                "UPDATE refresh_token SET expires_at = now() - interval '1 second'"
-                " WHERE user_id = :u"
-            ),
-            {"u": user["id"]},
+            text(f"UPDATE refresh_token SET {change} WHERE user_id = :u"),  # noqa: S608
+            {**params, "u": user["id"]},
         )
-    response = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    return user["refresh_token"]
+
+
+async def test_expired_refresh_token_is_401(api, client, app):
+    token = await _refresh_token_where(api, app, "expires_at = now() - interval '1 second'")
+    response = await client.post("/auth/refresh", json={"refresh_token": token})
     assert response.status_code == 401
 
 
 async def test_a_refresh_token_left_unused_past_the_idle_timeout_is_401(api, client, app):
     """A session nobody used for a week ends, even though the family lives 30 days."""
-    user = await api.registered_user()
     idle = app.state.runtime.settings.refresh_idle_timeout_days
-    async with app.state.db.transaction() as session:
-        await session.execute(
-            text(
-                "UPDATE refresh_token SET created_at = now() - make_interval(days => :d, secs => 1)"
-                " WHERE user_id = :u"
-            ),
-            {"d": idle, "u": user["id"]},
-        )
-    response = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    last_used = "created_at = now() - make_interval(days => :d, secs => :s)"
+    expired = await _refresh_token_where(api, app, last_used, d=idle, s=1)
+    response = await client.post("/auth/refresh", json={"refresh_token": expired})
     assert response.status_code == 401
     # Used within the timeout, each refresh starts the idle time again.
-    other = await api.registered_user()
-    async with app.state.db.transaction() as session:
-        await session.execute(
-            text(
-                "UPDATE refresh_token SET created_at = now() - make_interval(days => :d - 1)"
-                " WHERE user_id = :u"
-            ),
-            {"d": idle, "u": other["id"]},
-        )
-    kept = await client.post("/auth/refresh", json={"refresh_token": other["refresh_token"]})
-    assert kept.status_code == 200, kept.text
+    kept = await _refresh_token_where(api, app, last_used, d=idle - 1, s=0)
+    refreshed = await client.post("/auth/refresh", json={"refresh_token": kept})
+    assert refreshed.status_code == 200, refreshed.text
 
 
 async def test_patch_me_changes_names_and_genres(api, client):
