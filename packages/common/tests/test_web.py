@@ -155,6 +155,20 @@ async def test_a_bug_is_one_500_problem_and_one_log_line(client):
     assert [e["event"] for e in errors] == ["unhandled_error"]
 
 
+async def test_every_answer_carries_the_security_headers(client):
+    answers = [
+        await client.get("/things"),
+        await client.get("/things/1"),  # a problem
+        await client.delete("/things/1"),  # a bug
+        await client.post("/things", content=b"x" * 4096),  # too large
+        await client.get("/nowhere"),
+    ]
+    for response in answers:
+        assert response.headers["x-content-type-options"] == "nosniff", response.status_code
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
 async def test_unknown_route_is_problem_json(client):
     response = await client.get("/nope")
     assert response.status_code == 404

@@ -46,6 +46,12 @@ LATENCY = Histogram(
 )
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: On every answer: no content sniffing, no framing, no referrer leaving with a link.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
 
 
 def _read_headers(scope: Scope) -> tuple[str, int | None, bool]:
@@ -107,7 +113,7 @@ class KernelMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                message["headers"] = [*message.get("headers", ()), header, *SECURITY_HEADERS]
             await send(message)
 
         received = 0
@@ -184,7 +190,7 @@ class KernelMiddleware:
         response = problem(
             413, f"Request body larger than {self.max_bytes} bytes.", request=Request(scope)
         )
-        response.raw_headers.append(header)
+        response.raw_headers.extend((header, *SECURITY_HEADERS))
         await response(scope, receive, send)
 
 
