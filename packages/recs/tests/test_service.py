@@ -4,6 +4,7 @@ deleted users, model reloads, validation."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -217,27 +218,57 @@ async def test_a_new_model_is_served_and_a_failed_training_keeps_the_old(
     assert (await client.get("/recommendations/popular")).status_code == 200
 
 
-async def test_enough_new_events_queue_a_training(world, settings, runtime, publish):
+async def _queued_trainings(runtime) -> int:
+    async with runtime.database.transaction() as session:
+        rows = await session.execute(
+            text("SELECT headers->>'task' FROM outbox WHERE routing_key LIKE '%.tasks'")
+        )
+        return list(rows.scalars()).count("movierec_recs.train")
+
+
+async def _age_models(runtime, days: int) -> None:
     async with runtime.database.transaction() as session:
         await session.execute(
-            text("UPDATE training_state SET events_since = :n"),
-            {"n": settings.train_after_events - 1},
+            text("UPDATE model SET trained_at = trained_at - make_interval(days => :d)"),
+            {"d": days},
         )
-    await publish(
-        "rating.set",
-        RatingSet(
-            user_id=fan_of(world, "Horror", 5), movie_id=30, score=3, rated_at=datetime.now(UTC)
-        ),
-    )
 
-    async def queued() -> bool:
+
+async def test_enough_new_events_queue_a_training(world, settings, runtime, publish):
+    """Once the threshold is reached and the newest model is old enough to be replaced;
+    while it is younger than the minimum interval, events keep counting and nothing is
+    queued (a training queued then was only skipped, and the next batch queued another)."""
+
+    async def rate(score: float) -> None:
         async with runtime.database.transaction() as session:
-            rows = await session.execute(
-                text("SELECT headers->>'task' FROM outbox WHERE routing_key LIKE '%.tasks'")
+            await session.execute(
+                text("UPDATE training_state SET events_since = :n, queued_at = NULL"),
+                {"n": settings.train_after_events - 1},
             )
-            return "movierec_recs.train" in set(rows.scalars())
+        await publish(
+            "rating.set",
+            RatingSet(
+                user_id=fan_of(world, "Horror", 5),
+                movie_id=30,
+                score=score,
+                rated_at=datetime.now(UTC),
+            ),
+        )
 
-    await eventually(queued, timeout=5)
+    before = await _queued_trainings(runtime)
+    await rate(3)  # the world's model was trained moments ago
+    await asyncio.sleep(1.0)
+    assert await _queued_trainings(runtime) == before
+    await _age_models(runtime, 1)
+    try:
+        await rate(4)
+
+        async def queued() -> bool:
+            return await _queued_trainings(runtime) == before + 1
+
+        await eventually(queued, timeout=5)
+    finally:
+        await _age_models(runtime, -1)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ after ``train_after_events`` interaction events a training is queued through the
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,7 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
     """Handlers per event type, and batch handlers for the high-volume types."""
     runtime = recommender.runtime
     threshold = runtime.settings.train_after_events
+    min_age = timedelta(seconds=runtime.settings.train_min_interval_seconds)
 
     def touched(session: AsyncSession, users: set[uuid.UUID]) -> None:
         recommender.cache.invalidate_after_commit(
@@ -42,7 +44,7 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
 
     async def interactions(session: AsyncSession, users: set[uuid.UUID], n: int) -> None:
         touched(session, users)
-        if await repository.count_events_for_training(session, n, threshold):
+        if await repository.count_events_for_training(session, n, threshold, min_age):
             await record(session, runtime.task(TRAIN_TASK))
 
     async def user_upserted(session: AsyncSession, event: Event) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     REAL,
     DateTime,
     Integer,
+    Interval,
     Uuid,
     and_,
     bindparam,
@@ -269,9 +270,14 @@ async def all_interactions(session: AsyncSession) -> list[Interaction]:
 
 
 _t = training_state.c
+_NEWEST_MODEL = select(func.max(model.c.trained_at)).scalar_subquery()
+_OLD_ENOUGH = func.now() - bindparam("min_age", type_=Interval)
 _DUE = and_(
     _t.events_since + bindparam("n") >= bindparam("threshold"),
     or_(_t.queued_at.is_(None), _t.queued_at < func.now() - timedelta(hours=1)),
+    # A training queued while the newest model is younger than the minimum interval would
+    # only be skipped (and the next batch would queue another): wait until it may run.
+    or_(_NEWEST_MODEL.is_(None), _OLD_ENOUGH >= _NEWEST_MODEL),
 )
 _COUNT_FOR_TRAINING = (
     update(training_state)
@@ -284,11 +290,14 @@ _COUNT_FOR_TRAINING = (
 )
 
 
-async def count_events_for_training(session: AsyncSession, n: int, threshold: int) -> bool:
+async def count_events_for_training(
+    session: AsyncSession, n: int, threshold: int, min_age: timedelta
+) -> bool:
     """Add ``n`` interaction events (one counter row, once per batch). True when a training
-    should be queued: ``threshold`` reached and none queued in the last hour (the count
-    starts again and the queueing is recorded)."""
-    row = await session.execute(_COUNT_FOR_TRAINING, {"n": n, "threshold": threshold})
+    should be queued: ``threshold`` reached, none queued in the last hour and the newest
+    model at least ``min_age`` old (the count starts again and the queueing is recorded)."""
+    params = {"n": n, "threshold": threshold, "min_age": min_age}
+    row = await session.execute(_COUNT_FOR_TRAINING, params)
     return bool(row.scalar_one())
 
 
