@@ -101,17 +101,17 @@ class KernelMiddleware:
         header = (b"x-request-id", request_id.encode("latin-1"))
         too_large = declared is not None and (declared < 0 or declared > self.max_bytes)
         replaced = False
-        started = False
+        answering = False  # the response has started
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status, replaced, started
+            nonlocal status, replaced, answering
             if too_large:
                 if not replaced:
                     replaced = True
                     await self._reject(scope, receive, send, header)
                 return
             if message["type"] == "http.response.start":
-                started = True
+                answering = True
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), header, *SECURITY_HEADERS]
             await send(message)
@@ -140,7 +140,7 @@ class KernelMiddleware:
                     await self.app(scope, limited_receive if has_body else receive, send_wrapper)
                 except Exception as exc:
                     if not too_large:
-                        if started:
+                        if answering:
                             raise  # cut short mid-answer: the server closes the connection
                         await self._answer_bug(scope, exc, send_wrapper)
                 if too_large:
