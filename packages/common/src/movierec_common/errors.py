@@ -155,7 +155,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 
 
-def sqlstate(exc: BaseException) -> str | None:
+def _sqlstate(exc: BaseException) -> str | None:
     """The PostgreSQL error code behind ``exc`` (asyncpg's error, or SQLAlchemy's
     wrapping of it), if any."""
     for e in _causes(exc):
@@ -165,7 +165,8 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
-#: What a lost or refused database connection raises, bare or wrapped by SQLAlchemy.
+#: What a lost, refused or timed-out connection raises (to the database most often),
+#: bare or wrapped by SQLAlchemy.
 _UNREACHABLE = (
     ConnectionError,
     TimeoutError,
@@ -185,8 +186,9 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def database_unreachable(exc: BaseException) -> bool:
-    """True when ``exc`` means the database could not be reached (not a bug: try later)."""
+def _unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` means a backing service could not be reached (not a bug: try
+    later)."""
     return any(
         isinstance(e, _UNREACHABLE) or getattr(e, "connection_invalidated", False)
         for e in _causes(exc)
@@ -224,27 +226,26 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TimeoutError)
     @app.exception_handler(socket.gaierror)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
-        if database_unreachable(exc):
+        if _unreachable(exc):
             # Expected during an outage or a failover: one line, no traceback.
-            log.warning("database_unreachable", path=request.url.path, error=repr(exc))
+            log.warning("dependency_unreachable", path=request.url.path, error=repr(exc))
             return problem(
                 503,
-                "The database is unreachable; try again shortly.",
+                "A service this request needs (its database) is unreachable; try again shortly.",
                 headers={"Retry-After": "5"},
                 request=request,
             )
-        if sqlstate(exc) in _UNSTORABLE_TEXT:
+        if _sqlstate(exc) in _UNSTORABLE_TEXT:
             return problem(
                 422,
                 "Text must not contain NUL characters (\\u0000).",
                 title="Validation failed",
                 request=request,
             )
-        return await _unexpected(request, exc)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return server_error(request, exc)
+
+    # Any other error is a bug, answered by the kernel middleware (server_error): here,
+    # Starlette would answer it and then re-raise it to the server, which logs it again.
 
 
 def server_error(request: Request, exc: BaseException) -> JSONResponse:
