@@ -132,7 +132,7 @@ async def test_login_issues_a_short_lived_access_token_and_an_opaque_refresh_tok
     assert claims["typ"] == "access"
     assert claims["role"] == "user"
     assert (claims["iss"], claims["aud"]) == (settings.jwt_issuer, settings.jwt_audience)
-    assert claims["exp"] - claims["iat"] == 900
+    assert claims["exp"] - int(claims["iat"]) == 900
     assert user["expires_in"] == 900 and user["token_type"] == "bearer"
     assert user["refresh_token"].count(".") == 0  # opaque, not a JWT
 
@@ -226,6 +226,48 @@ async def test_logout_revokes_the_refresh_token(api, client):
     assert response.status_code == 204
     refreshed = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
     assert refreshed.status_code == 401
+
+
+async def _refused_within_a_second(client, headers: dict[str, str]) -> float:
+    """Seconds until GET /auth/me refuses ``headers``' access token (fails after 1 s)."""
+    started = time.monotonic()
+    while time.monotonic() - started < 1.0:
+        response = await client.get("/auth/me", headers=headers)
+        if response.status_code == 401:
+            assert "ended" in response.json()["detail"]
+            return time.monotonic() - started
+        assert response.status_code == 200
+        await asyncio.sleep(0.02)
+    raise AssertionError("the access token still works a second after its session ended")
+
+
+async def test_logout_ends_the_access_token_too_and_a_new_login_works(api, client):
+    user = await api.registered_user()
+    assert (await client.get("/auth/me", headers=user["headers"])).status_code == 200
+    await client.post("/auth/logout", json={"refresh_token": user["refresh_token"]})
+    await _refused_within_a_second(client, user["headers"])
+    again = (await api.login(user["email"])).json()
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {again['access_token']}"})
+    assert me.status_code == 200
+
+
+async def test_a_reused_refresh_token_ends_the_access_tokens_already_issued(api, client):
+    user = await api.registered_user()
+    await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
+    await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})  # reuse
+    await _refused_within_a_second(client, user["headers"])
+
+
+async def test_ending_sessions_is_announced_to_every_service(api, app, client):
+    user = await api.registered_user()
+    await client.post("/auth/logout", json={"refresh_token": user["refresh_token"]})
+    async with app.state.db.transaction() as session:
+        rows = await session.execute(
+            text("SELECT body FROM outbox WHERE routing_key = 'user.sessions_ended'")
+        )
+        payloads = [json.loads(bytes(r[0]))["payload"] for r in rows]
+    mine = [p for p in payloads if p["user_id"] == user["id"]]
+    assert len(mine) == 1 and set(mine[0]) == {"user_id", "ended_at"}
 
 
 async def test_unknown_refresh_token_is_401(client):

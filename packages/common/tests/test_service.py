@@ -90,12 +90,14 @@ async def test_the_app_injects_the_service_built_from_the_runtime(kernel_db):
         assert (await client.get("/readyz")).json()["checks"]["database"] == "ok"
 
 
-async def test_the_consumer_takes_the_spec_handlers(test_run):
+async def test_the_consumer_takes_the_spec_handlers_and_the_kernel_s(test_run):
     settings = ThingSettings(namespace=test_run.namespace)
     async with _spec().runtime(settings) as runtime:
         consumer = runtime.consumer()
     assert consumer.queue_name == f"{test_run.namespace}.things.events"
-    assert consumer.routing_keys == ["movie.deleted", "watch.added"]
+    # The kernel's: every service records ended sessions (movierec_common.revocation).
+    kernel = ["user.deleted", "user.sessions_ended"]
+    assert consumer.routing_keys == sorted(["movie.deleted", "watch.added", *kernel])
 
 
 def test_every_service_reports_its_backlog_on_the_beat_besides_its_own_entries():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from movierec_common.settings import ServiceSettings
@@ -37,3 +37,12 @@ class Settings(ServiceSettings):
     #: Password of `create-admin` when not typed at the prompt.
     admin_password: SecretStr | None = None
     purge_interval_seconds: int = Field(default=3600, ge=60)
+
+    @model_validator(mode="after")
+    def _ended_sessions_outlive_tokens(self) -> Settings:
+        if self.revocation_retention_seconds <= self.access_token_ttl_seconds:
+            raise ValueError(
+                "MOVIEREC_AUTH_REVOCATION_RETENTION_SECONDS must exceed the access token"
+                " lifetime, or a token of an ended session would become valid again"
+            )
+        return self

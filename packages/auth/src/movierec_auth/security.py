@@ -128,14 +128,17 @@ class TokenSigner:
         return public_jwk(self._key.public_key())["kid"]
 
     def access_token(self, user_id: uuid.UUID, role: str) -> str:
-        now = int(time.time())
+        # iat to the microsecond: a token issued just after the user's sessions ended (a
+        # new login) must not be taken for one issued before (movierec_common.revocation).
+        issued = time.time()
+        now = int(issued)
         claims = {
             "iss": self.settings.jwt_issuer,
             "aud": self.settings.jwt_audience,
             "sub": str(user_id),
             "role": role,
             "typ": "access",
-            "iat": now,
+            "iat": round(issued, 6),
             "nbf": now,
             "exp": now + self.settings.access_token_ttl_seconds,
             "jti": uuid.uuid4().hex,

@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -22,6 +22,9 @@ from fastapi.security import HTTPBearer
 from jwt import PyJWK
 
 from movierec_common.errors import ForbiddenError, UnauthorizedError
+
+if TYPE_CHECKING:
+    from movierec_common.revocation import Revocations
 
 #: Only asymmetric algorithms: a token can never be "signed" with a public key as secret.
 ALLOWED_ALGORITHMS: tuple[str, ...] = ("EdDSA", "RS256")
@@ -39,6 +42,11 @@ class Principal:
     user_id: uuid.UUID
     role: str
     claims: dict[str, Any]
+
+    @property
+    def issued_at(self) -> float:
+        """When the token was issued (epoch seconds; auth issues them to the microsecond)."""
+        return float(self.claims["iat"])
 
     @property
     def is_admin(self) -> bool:
@@ -80,7 +88,9 @@ class TokenVerifier:
     A signature check costs more than the rest of a cached read, and clients send the same
     token with every request. A remembered token is trusted until the earlier of its
     ``exp`` and ``remember_seconds`` after it was checked (which bounds how long a key
-    removed from the JWKS file keeps being honoured).
+    removed from the JWKS file keeps being honoured). Ended sessions are checked on every
+    request after this (movierec_common.revocation): remembering a signature never
+    outlives a revocation.
     """
 
     def __init__(
@@ -89,7 +99,7 @@ class TokenVerifier:
         *,
         issuer: str,
         audience: str,
-        remember_seconds: float = 60.0,
+        remember_seconds: float = 10.0,
         remember_max: int = 10_000,
     ) -> None:
         self.keyring = keyring
@@ -173,9 +183,13 @@ class BearerPrincipal(HTTPBearer):
         if scheme.lower() != "bearer" or not credentials:
             raise UnauthorizedError("Missing bearer token.")
         try:
-            return _verifier(request).verify(credentials.strip())
+            principal = _verifier(request).verify(credentials.strip())
         except InvalidTokenError as exc:
             raise UnauthorizedError("Invalid or expired token.") from exc
+        revocations: Revocations | None = getattr(request.app.state, "revocations", None)
+        if revocations is not None:
+            revocations.check(principal.user_id, principal.issued_at)
+        return principal
 
 
 current_principal = BearerPrincipal(

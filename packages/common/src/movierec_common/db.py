@@ -250,6 +250,12 @@ class Database:
         async with pool.acquire() as conn:
             return await conn.fetchrow(statement, *args)
 
+    async def fetch(self, statement: str, *args: Any) -> list[asyncpg.Record]:
+        """Every row of one read-only statement, on the pool of :meth:`call`."""
+        pool = self._pool or await self._open_pool()
+        async with pool.acquire() as conn:
+            return await conn.fetch(statement, *args)
+
     async def wake_relay(self) -> None:
         """Tell the relay of this database that committed outbox rows wait (call after the
         commit). Returns at once; wake-ups are coalesced: while one is on its way the next

@@ -3,7 +3,7 @@
 * movie id = MovieLens ``movieId``;
 * user id = UUIDv5(:data:`DEMO_NAMESPACE`, ``"movielens:<userId>"``);
 * email ``user<userId>@demo.movierec.example``;
-* password from ``MOVIEREC_DEMO_PASSWORD`` (default ``movierec-demo``).
+* one password for all, from ``MOVIEREC_DEMO_PASSWORD`` or generated at import.
 """
 
 from __future__ import annotations

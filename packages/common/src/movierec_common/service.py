@@ -24,14 +24,17 @@ import redis.asyncio as redis
 from celery import Celery
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.cache import Cache, create_redis
 from movierec_common.celery_app import create_celery, task_queue_name
 from movierec_common.cli import service_cli
 from movierec_common.consumer import BatchHandler, EventConsumer, Handler, consumer_queue_name
 from movierec_common.db import Database
+from movierec_common.events import Event
 from movierec_common.maintenance import report_backlog
 from movierec_common.outbox import EventEmitter, OutboxMessage, task_message
+from movierec_common.revocation import Revocations, consumer_handlers
 from movierec_common.settings import ServiceSettings
 from movierec_common.web import create_service_app
 
@@ -215,6 +218,15 @@ class Runtime(Generic[S, T]):
         )
 
     @cached_property
+    def revocations(self) -> Revocations:
+        """The ended sessions this process knows (API processes follow them)."""
+        return Revocations(
+            self.database,
+            poll_seconds=self.settings.revocation_poll_seconds,
+            retention_seconds=self.settings.revocation_retention_seconds,
+        )
+
+    @cached_property
     def service(self) -> T:
         return self.spec.service(self)
 
@@ -231,12 +243,13 @@ class Runtime(Generic[S, T]):
         if self.spec.handlers is None:
             raise RuntimeError(f"{self.spec.name} consumes no events")
         handlers = self.spec.handlers(self.service)
+        kernel = consumer_handlers(self.settings.revocation_retention_seconds)
         return EventConsumer(
             database=self.database,
             amqp_url=self.settings.amqp_url,
             events_exchange=self.settings.events_exchange,
             queue=consumer_queue_name(self.settings),
-            handlers=dict(handlers.events),
+            handlers=with_kernel_handlers(handlers.events, kernel),
             batch_handlers=dict(handlers.batches),
             batch_size=self.settings.consumer_batch_size,
         )
@@ -244,6 +257,29 @@ class Runtime(Generic[S, T]):
     async def aclose(self) -> None:
         await self.database.dispose()
         await self.redis.aclose()
+
+
+def with_kernel_handlers(
+    own: Mapping[str, Handler], kernel: Mapping[str, Handler]
+) -> dict[str, Handler]:
+    """A service's handlers and the kernel's: where both handle a type, the service's runs
+    first, then the kernel's, in the same savepoint."""
+    merged = dict(own)
+    for event_type, kernel_handler in kernel.items():
+        service_handler = merged.get(event_type)
+        if service_handler is None:
+            merged[event_type] = kernel_handler
+            continue
+
+        async def both(
+            session: AsyncSession, event: Event, first: Handler = service_handler,
+            then: Handler = kernel_handler,
+        ) -> None:  # fmt: skip
+            await first(session, event)
+            await then(session, event)
+
+        merged[event_type] = both
+    return merged
 
 
 def service_specs() -> list[ServiceSpec[Any, Any]]:

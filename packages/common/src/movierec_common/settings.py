@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,10 +38,8 @@ class CommonSettings(BaseSettings):
     jwt_issuer: str = Field("movierec-auth", validation_alias="MOVIEREC_JWT_ISSUER")
     jwt_audience: str = Field("movierec", validation_alias="MOVIEREC_JWT_AUDIENCE")
     data: Path | None = Field(None, validation_alias="MOVIEREC_DATA")
-    demo_password: str = Field(
-        "movierec-demo",  # public demo accounts only
-        validation_alias="MOVIEREC_DEMO_PASSWORD",
-    )
+    #: Password of the demo accounts; unset, `import-demo-users` generates one.
+    demo_password: SecretStr | None = Field(None, validation_alias="MOVIEREC_DEMO_PASSWORD")
     log_level: str = Field("INFO", validation_alias="MOVIEREC_LOG_LEVEL")
     log_json: bool = Field(True, validation_alias="MOVIEREC_LOG_JSON")
     access_log: bool = Field(True, validation_alias="MOVIEREC_ACCESS_LOG")
@@ -83,6 +81,12 @@ class ServiceSettings(CommonSettings):
     #: Most events the consumer applies in one transaction (it takes what has arrived, up
     #: to this many): larger batches cost less per event and lag more under load.
     consumer_batch_size: int = Field(default=200, ge=1, le=5000)
+
+    #: How often an API process reads the sessions that ended (a revocation takes effect
+    #: within this, plus the relay's and consumer's delay, on services other than auth).
+    revocation_poll_seconds: float = Field(default=0.25, gt=0, le=1)
+    #: How long an ended session is remembered: must exceed the access tokens' lifetime.
+    revocation_retention_seconds: float = Field(default=3600.0, ge=60)
 
     @model_validator(mode="after")
     def _database_password_from_file(self) -> ServiceSettings:

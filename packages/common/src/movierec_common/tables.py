@@ -1,4 +1,5 @@
-"""Tables every service database carries: outbox, inbox, aggregate versions, tombstones.
+"""Tables every service database carries: outbox, inbox, aggregate versions, tombstones,
+ended sessions.
 
 This is their one definition; the kernel's own migrations (``migrations/versions``,
 shared by every service's migration history) create them as frozen DDL, and the schema
@@ -68,6 +69,20 @@ tombstone_table = Table(
     Column("entity_id", Text, primary_key=True),
     required("version", BigInteger),
     required("deleted_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+#: Users whose sessions ended: access tokens issued before ``ended_at`` are refused (see
+#: movierec_common.revocation). ``seq`` grows with every write, in commit order, so API
+#: processes read only what is new.
+session_revocation_seq = Sequence("session_revocation_seq", metadata=kernel_metadata)
+session_revocation_table = Table(
+    "session_revocation",
+    kernel_metadata,
+    Column("user_id", Uuid, primary_key=True),
+    required("ended_at", DateTime(timezone=True)),
+    required("seq", BigInteger, server_default=session_revocation_seq.next_value()),
+    Index("ix_session_revocation_seq", "seq"),
+    Index("ix_session_revocation_ended_at", "ended_at"),
 )
 
 #: Source of aggregate versions of the events this service produces.

@@ -9,6 +9,7 @@ under the service's own prefix (``/<prefix>/docs``, ``/<prefix>/openapi.json``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import re
 import time
@@ -323,13 +324,24 @@ def create_service_app(runtime: Runtime[Any, Any]) -> FastAPI:
     service = runtime.service
     service_lifespan = spec.lifespan
 
+    revocations = runtime.revocations
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if service_lifespan is None:
-            yield
-            return
-        async with service_lifespan(service):
-            yield
+        # Ended sessions are known before the first request, then followed.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(revocations.refresh(), 5)
+        stop = asyncio.Event()
+        following = asyncio.create_task(revocations.follow(stop))
+        try:
+            if service_lifespan is None:
+                yield
+            else:
+                async with service_lifespan(service):
+                    yield
+        finally:
+            stop.set()
+            await following
 
     app = create_app(
         settings=runtime.settings,
@@ -345,6 +357,7 @@ def create_service_app(runtime: Runtime[Any, Any]) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.service = service
+    app.state.revocations = revocations
     return app
 
 

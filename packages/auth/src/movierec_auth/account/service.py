@@ -31,9 +31,10 @@ from movierec_common.auth import Principal
 from movierec_common.cache import CounterUnavailableError, FailClosedCounter
 from movierec_common.demo import demo_email, demo_user_id
 from movierec_common.errors import ServiceUnavailableError
-from movierec_common.events import UserDeleted, UserRegistered, UserUpdated
+from movierec_common.events import UserDeleted, UserRegistered, UserSessionsEnded, UserUpdated
 from movierec_common.logging import get_logger
 from movierec_common.outbox import record
+from movierec_common.revocation import end_sessions
 from movierec_common.service import Runtime
 
 log = get_logger(__name__)
@@ -121,6 +122,7 @@ class AccountService:
     async def delete_me(self, session: AsyncSession, *, principal: Principal) -> None:
         user = await self.me(session, principal=principal, lock=True)
         await repository.delete_user(session, user.id)  # refresh tokens go with it (cascade)
+        await self._end_sessions(session, user.id, announce=False)  # user.deleted says it
         await self.events.emit(session, "user.deleted", UserDeleted(user_id=user.id))
         log.info("user_deleted", user_id=str(user.id))
 
@@ -188,6 +190,7 @@ class AccountService:
         if stored.used_at is not None or stored.revoked_at is not None:
             # A spent token came back: someone holds a copy. End the whole session family.
             await repository.revoke_family(session, stored.family_id, now)
+            await self._end_sessions(session, stored.user_id)
             log.warning(
                 "refresh_token_reuse", user_id=str(stored.user_id), family_id=str(stored.family_id)
             )
@@ -204,9 +207,28 @@ class AccountService:
         )
 
     async def logout(self, session: AsyncSession, *, token: str) -> None:
+        """End the refresh token's session; the user's access tokens issued until now stop
+        working on every service (other devices get new ones with their refresh tokens)."""
         stored = await repository.get_refresh_token(session, hash_refresh_token(token))
         if stored is not None:
             await repository.revoke_family(session, stored.family_id, _now())
+            await self._end_sessions(session, stored.user_id)
+
+    async def _end_sessions(
+        self, session: AsyncSession, user_id: uuid.UUID, *, announce: bool = True
+    ) -> None:
+        """Access tokens of ``user_id`` issued before now are refused: here from this
+        transaction's commit, on the other services once ``user.sessions_ended`` reached
+        them (see movierec_common.revocation)."""
+        ended_at = _now()
+        retention = self.settings.revocation_retention_seconds
+        await end_sessions(session, user_id, ended_at, retention_seconds=retention)
+        if announce:
+            await self.events.emit(
+                session,
+                "user.sessions_ended",
+                UserSessionsEnded(user_id=user_id, ended_at=ended_at),
+            )
 
     # -- operators ---------------------------------------------------------------------
 
@@ -241,7 +263,8 @@ class AccountService:
     async def import_demo_users(
         self, session: AsyncSession, *, movielens_ids: list[int], password_hash: str
     ) -> int:
-        """Insert the demo users that do not exist yet, with user.registered for each."""
+        """Insert the demo users that do not exist yet, with user.registered for each; the
+        existing ones get ``password_hash`` too (each import issues the demo password)."""
         now = _now()
         inserted = await repository.insert_users_ignoring_existing(
             session,
@@ -266,5 +289,10 @@ class AccountService:
                 ("user.registered", UserRegistered(user_id=uid, favorite_genres=[]))
                 for uid in inserted
             ],
+        )
+        existing = [demo_user_id(uid) for uid in movielens_ids]
+        new = set(inserted)
+        await repository.set_password_hash(
+            session, [uid for uid in existing if uid not in new], password_hash
         )
         return len(inserted)

@@ -48,6 +48,14 @@ class UserDeleted(Payload):
     user_id: uuid.UUID
 
 
+class UserSessionsEnded(Payload):
+    """Every session of the user ended at ``ended_at`` (logout, a reused refresh token, a
+    password change): access tokens issued before it are refused by every service."""
+
+    user_id: uuid.UUID
+    ended_at: datetime
+
+
 class MovieUpserted(Payload):
     movie_id: int
     title: str
@@ -134,6 +142,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("user.registered", 1, UserRegistered, "user", _user, "auth"),
         Contract("user.updated", 1, UserUpdated, "user", _user, "auth"),
         Contract("user.deleted", 1, UserDeleted, "user", _user, "auth", deletes=True),
+        Contract("user.sessions_ended", 1, UserSessionsEnded, "user", _user, "auth"),
         Contract("movie.upserted", 1, MovieUpserted, "movie", _movie, "movies"),
         Contract("movie.deleted", 1, MovieDeleted, "movie", _movie, "movies", deletes=True),
         Contract("watch.added", 1, WatchAdded, "watch", _entry, "history"),
