@@ -1,14 +1,17 @@
 """`movierec up`'s parts: the supervisor restarts a child that dies and stops them all;
-the infrastructure check names the URL that does not answer and how to start it."""
+the infrastructure check names the URL that does not answer and how to start it; seeding
+creates demo accounts only when asked, under a password issued then."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 from movierec_common.settings import CommonSettings
 from movierec_testkit import eventually
+from movierec_tools import up
 from movierec_tools.platform import check_infrastructure
 from movierec_tools.supervisor import Supervisor
 
@@ -49,3 +52,40 @@ async def test_the_infrastructure_check_says_what_does_not_answer_and_how_to_sta
     assert "Redis does not answer at redis://127.0.0.1:1/0" in problems[1]
     assert "RabbitMQ does not answer at amqp://guest:***@127.0.0.1:1/" in problems[2]
     assert "secret" not in " ".join(problems)
+
+
+async def test_seeding_makes_demo_accounts_only_when_asked_with_a_new_password(monkeypatch):
+    """The steps a seeding runs (the commands themselves are tested in their services)."""
+    commands: list[tuple[str, list[str], str | None]] = []
+
+    async def run_command(service: str, args: list[str], env: dict[str, str]) -> None:
+        commands.append((service, args, env.get("MOVIEREC_DEMO_PASSWORD")))
+
+    async def nothing(*args, **kwargs) -> list[str]:
+        return []
+
+    monkeypatch.setattr(up, "run_command", run_command)
+    monkeypatch.setattr(up, "barrier", nothing)
+    monkeypatch.setattr(up, "unconsumed_queues", nothing)
+    source = up.SeedSource(Path("/data/ml"), None)
+    settings = CommonSettings()
+
+    catalog = await up.seed(settings, [], {}, source, demo_users=False)
+    assert [c[0] for c in commands] == ["movies"] and catalog.demo_password is None
+
+    commands.clear()
+    first = await up.seed(settings, [], {}, source, demo_users=True)
+    second = await up.seed(settings, [], {}, source, demo_users=True)
+    issued = [c for c in commands if c[1][0] == "import-demo-users"]
+    assert [c[2] for c in issued] == [first.demo_password, second.demo_password]
+    assert first.demo_password != second.demo_password and len(first.demo_password or "") >= 16
+    given = await up.seed(
+        settings, [], {"MOVIEREC_DEMO_PASSWORD": "chosen"}, source, demo_users=True
+    )
+    assert given.demo_password == "chosen"
+
+
+def test_the_banner_shows_the_issued_demo_password_or_says_there_is_none():
+    ports = {"auth": 8001}
+    assert "demo login: user1@demo.movierec.example / s3cret" in up.banner([], ports, 1.0, "s3cret")
+    assert "no demo accounts" in up.banner([], ports, None, None)

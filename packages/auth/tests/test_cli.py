@@ -35,20 +35,41 @@ async def test_create_admin_refuses_a_common_password(service_env, api):
     assert "too common" in out or "at least 8" in out
 
 
-async def test_import_demo_users_is_idempotent(service_env, app, api, shared_data_dir):
-    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=service_env)
+def _printed_password(out: str) -> str:
+    line = next(x for x in out.splitlines() if x.startswith("demo password"))
+    return line.rsplit(": ", 1)[1]
+
+
+async def test_import_demo_users_is_idempotent_and_issues_a_new_password_each_time(
+    service_env, app, api, shared_data_dir
+):
+    """No public password: unless MOVIEREC_DEMO_PASSWORD is given, each import generates
+    one, prints it once and gives it to every demo account (the last one printed works)."""
+    env = {k: v for k, v in service_env.items() if k != "MOVIEREC_DEMO_PASSWORD"}
+    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=env)
     assert code == 0, out
+    first = _printed_password(out)
+    assert len(first) >= 16
     async with app.state.db.transaction() as session:
         u = user_account.c
         demo = select(func.count()).where(u.email.like("%@demo.movierec.example"))
         assert (await session.execute(demo)).scalar_one() == 610
         email = select(u.email).where(u.id == demo_user_id(1))
         assert (await session.execute(email)).scalar_one() == demo_email(1)
-    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=service_env)
+    assert (await api.login(demo_email(42), first)).status_code == 200
+    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=env)
     assert code == 0
     assert "0 created, 610 already present" in out
-    login = await api.login(demo_email(42), "movierec-demo")
-    assert login.status_code == 200
+    second = _printed_password(out)
+    assert second != first
+    assert (await api.login(demo_email(43), first)).status_code == 401
+    assert (await api.login(demo_email(43), second)).status_code == 200
+    assert (await api.login(demo_email(42), "movierec-demo")).status_code == 401
+
+    given = {**env, "MOVIEREC_DEMO_PASSWORD": "a given demo password"}
+    code, out = await _run("import-demo-users", "--data", str(shared_data_dir), env=given)
+    assert code == 0 and "demo password" not in out  # the operator knows it
+    assert (await api.login(demo_email(44), "a given demo password")).status_code == 200
 
 
 async def test_import_demo_users_reports_a_missing_folder(service_env, tmp_path):

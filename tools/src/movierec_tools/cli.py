@@ -122,6 +122,13 @@ StateOption = click.option(
 )
 @click.option("--no-seed", is_flag=True, help="Do not load the demo data.")
 @click.option(
+    "--demo-users/--no-demo-users",
+    default=True,
+    show_default=True,
+    help="Seed the MovieLens users as demo accounts, with their ratings and watches; the"
+    " banner shows their password, new at every start.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
@@ -133,6 +140,7 @@ def up(
     imdb: Path | None,
     port_base: int,
     no_seed: bool,
+    demo_users: bool,
     log_level: str,
     state_dir: Path,
 ) -> None:
@@ -141,22 +149,34 @@ def up(
         imdb=imdb,
         port_base=port_base,
         seed_data=not no_seed,
+        demo_users=demo_users,
         log_level=log_level.upper(),
         state_dir=state_dir,
     )
 
 
-@cli.command(help="Load the demo data into a running platform (each step is idempotent).")
+@cli.command(
+    help="Load the catalog into a running platform; with --demo-users also the MovieLens"
+    " users as demo accounts with their ratings and watches (each step is idempotent)."
+)
 @DataOption
 @ImdbOption
 @StateOption
-def seed(data: Path | None, imdb: Path | None, state_dir: Path) -> None:
+@click.option(
+    "--demo-users",
+    is_flag=True,
+    help="Also create the demo accounts (one password, MOVIEREC_DEMO_PASSWORD or generated"
+    " and printed once), their ratings and watches, and train the first model.",
+)
+def seed(data: Path | None, imdb: Path | None, state_dir: Path, demo_users: bool) -> None:
     source = find_seed_source(data, imdb)
     if source is None:
         raise SetupError("no MovieLens data folder found: pass --data DIR or set MOVIEREC_DATA")
     env = platform_env(state_dir, "INFO")
-    took = asyncio.run(run_seed(CommonSettings(), services(), env, source))
-    click.echo(f"seeded in {took:.0f} s")
+    seeded = asyncio.run(run_seed(CommonSettings(), services(), env, source, demo_users=demo_users))
+    click.echo(f"seeded in {seeded.seconds:.0f} s")
+    if seeded.demo_password is not None and "MOVIEREC_DEMO_PASSWORD" not in env:
+        click.echo(f"demo password (printed once, not stored): {seeded.demo_password}")
 
 
 @cli.command(help="Processes, services, queue depths, backlogs, dead letters, the model.")

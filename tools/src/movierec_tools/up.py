@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -164,27 +165,52 @@ async def wait_consumers(
         await asyncio.sleep(0.5)
 
 
+@dataclass(frozen=True)
+class Seeded:
+    seconds: float
+    #: The demo accounts' password, issued by this seeding (None: no demo accounts).
+    demo_password: str | None
+
+
+async def issue_demo_password(env: dict[str, str], source: SeedSource) -> str:
+    """Create the demo accounts that are missing and give all of them one password:
+    ``MOVIEREC_DEMO_PASSWORD`` if set, else a new one (shown once, never stored)."""
+    password = env.get("MOVIEREC_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    demo_env = {**env, "MOVIEREC_DEMO_PASSWORD": password}
+    await run_command("auth", ["import-demo-users", "--data", str(source.data)], demo_env)
+    return password
+
+
 async def seed(
-    settings: CommonSettings, platform: list[Service], env: dict[str, str], source: SeedSource
-) -> float:
-    """Movies (+ IMDb), drained, demo users, ratings and watches, drained, first training."""
+    settings: CommonSettings,
+    platform: list[Service],
+    env: dict[str, str],
+    source: SeedSource,
+    *,
+    demo_users: bool,
+) -> Seeded:
+    """Movies (+ IMDb), drained; with ``demo_users``: the demo accounts, their ratings and
+    watches, drained, and the first training."""
     started = time.monotonic()
+    steps = 5 if demo_users else 2
     missing = await unconsumed_queues(settings, platform)
     if missing:
         raise SetupError(
             f"no consumer is attached to {', '.join(missing)}: start the platform first"
             " (`uv run movierec up --no-seed`), then seed"
         )
-    step = "seed 1/5: movies"
+    step = f"seed 1/{steps}: movies"
     click.echo(f"{step} from {source.data}" + (f" + {source.imdb}" if source.imdb else ""))
     movies = ["import", "--data", str(source.data)]
     if source.imdb:
         movies += ["--imdb", str(source.imdb)]
     await run_command("movies", movies, env)
-    await barrier(settings, platform, "seed 2/5: catalog reaching every service")
+    await barrier(settings, platform, f"seed 2/{steps}: catalog reaching every service")
+    if not demo_users:
+        return Seeded(time.monotonic() - started, None)
     click.echo("seed 3/5: demo users, their ratings and watches")
     data = ["--data", str(source.data)]
-    await run_command("auth", ["import-demo-users", *data], env)
+    password = await issue_demo_password(env, source)
     # One after the other: each import's events then reach the consumers in long runs of
     # one type, which they apply in bulk (interleaved, they would come one by one).
     # Large batches: the import recounts the summaries of each batch's movies once (and
@@ -194,7 +220,7 @@ async def seed(
     await barrier(settings, platform, "seed 4/5: ratings and watches reaching every service")
     click.echo("seed 5/5: first training")
     await run_command("recs", ["train"], env)
-    return time.monotonic() - started
+    return Seeded(time.monotonic() - started, password)
 
 
 async def wait_ready(ports: dict[str, int], timeout: float = 180.0) -> None:
@@ -212,22 +238,24 @@ async def wait_ready(ports: dict[str, int], timeout: float = 180.0) -> None:
 
 
 def banner(
-    platform: list[Service], ports: dict[str, int], seeded: float | None, demo_password: str
+    platform: list[Service], ports: dict[str, int], seeded: float | None, demo_password: str | None
 ) -> str:
     lines = ["", "movierec is ready" + (f" (seeding took {seeded:.0f} s)" if seeded else "") + ":"]
     for service in platform:
         url = f"http://127.0.0.1:{ports[service.name]}"
         lines.append(f"  {service.name:<8} {url}   docs {url}/{service.spec.prefix}/docs")
     auth = f"http://127.0.0.1:{ports['auth']}"
-    lines += [
-        "",
-        f"demo login: {demo_email(1)} / {demo_password}",
-        f"  curl -s -X POST {auth}/auth/login"
-        f" -d username={demo_email(1)} -d password={demo_password}",
-        "",
-        "Ctrl-C stops everything.",
-        "",
-    ]
+    lines.append("")
+    if demo_password is None:
+        lines.append("no demo accounts (--no-seed or --no-demo-users)")
+    else:
+        lines += [
+            f"demo login: {demo_email(1)} / {demo_password}"
+            "   (every start issues a new one; MOVIEREC_DEMO_PASSWORD sets it)",
+            f"  curl -s -X POST {auth}/auth/login"
+            f" -d username={demo_email(1)} -d password={demo_password}",
+        ]
+    lines += ["", "Ctrl-C stops everything.", ""]
     return "\n".join(lines)
 
 
@@ -237,6 +265,7 @@ async def up(
     imdb: Path | None,
     port_base: int,
     seed_data: bool,
+    demo_users: bool,
     log_level: str,
     state_dir: Path,
 ) -> None:
@@ -275,13 +304,12 @@ async def up(
     await supervisor.start()
     write_state(state_path, supervisor, ports)
     try:
-        work = asyncio.create_task(_start(settings, platform, env, ports, source))
+        work = asyncio.create_task(_start(settings, platform, env, ports, source, demo_users))
         stopped = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if work in done:
             seeded = work.result()
-            password = env.get("MOVIEREC_DEMO_PASSWORD", "movierec-demo")
-            click.echo(banner(platform, ports, seeded, password))
+            click.echo(banner(platform, ports, seeded.seconds, seeded.demo_password))
             while not stop.is_set():
                 # Kept current (restarted children get new pids) for `movierec status`.
                 write_state(state_path, supervisor, ports)
@@ -315,16 +343,20 @@ async def _start(
     env: dict[str, str],
     ports: dict[str, int],
     source: SeedSource | None,
-) -> float | None:
-    seeded = None
+    demo_users: bool,
+) -> Seeded:
+    """Seed an empty platform; on one seeded before, only issue the demo password again."""
+    seeded = Seeded(0.0, None)
     if source is not None and await catalog_size(platform) == 0:
         click.echo("waiting for the consumers to attach…")
         await wait_consumers(settings, platform)
-        seeded = await seed(settings, platform, env, source)
+        seeded = await seed(settings, platform, env, source, demo_users=demo_users)
     elif source is None:
         click.echo("not seeding (--no-seed, or no data folder found)")
     else:
         click.echo("the catalog is not empty: not seeding again")
+        if demo_users:
+            seeded = Seeded(0.0, await issue_demo_password(env, source))
     await wait_ready(ports)
     return seeded
 

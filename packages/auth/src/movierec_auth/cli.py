@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import secrets
 from pathlib import Path
 
 import click
@@ -59,7 +60,12 @@ def read_movielens_user_ids(data_dir: Path) -> list[int]:
     return sorted(ids)
 
 
-@click.command("import-demo-users", help="One account per MovieLens userId in ratings.csv.")
+@click.command(
+    "import-demo-users",
+    help="One account per MovieLens userId in ratings.csv, all with one password:"
+    " MOVIEREC_DEMO_PASSWORD, else a generated one printed once (never stored). Every run"
+    " gives the existing demo accounts that password too.",
+)
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None)
 @click.option("--batch-size", type=int, default=200, show_default=True)
 @pass_spec
@@ -69,13 +75,16 @@ def import_demo_users(spec: AuthSpec, data_dir: Path | None, batch_size: int) ->
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     ids = read_movielens_user_ids(folder)
+    settings = spec.load_settings(db_pool_size=1)
+    given = settings.demo_password
+    password = given.get_secret_value() if given else secrets.token_urlsafe(12)
 
     async def run() -> int:
         created = 0
-        async with spec.runtime(spec.load_settings(db_pool_size=1)) as runtime:
+        async with spec.runtime(settings) as runtime:
             accounts = runtime.service
-            # One hash for every demo account: they share the public demo password anyway.
-            password_hash = accounts.hasher.hash_sync(runtime.settings.demo_password)
+            # One hash for every demo account: they share the demo password.
+            password_hash = accounts.hasher.hash_sync(password)
             with tqdm(total=len(ids), desc="demo users", unit="user") as bar:
                 for start in range(0, len(ids), batch_size):
                     chunk = ids[start : start + batch_size]
@@ -88,3 +97,5 @@ def import_demo_users(spec: AuthSpec, data_dir: Path | None, batch_size: int) ->
 
     created = asyncio.run(run())
     click.echo(f"demo users: {created} created, {len(ids) - created} already present")
+    if given is None:
+        click.echo(f"demo password (printed once, not stored): {password}")

@@ -91,6 +91,19 @@ async def insert_users_ignoring_existing(
     return list((await session.execute(query)).scalars())
 
 
+async def set_password_hash(
+    session: AsyncSession, user_ids: list[uuid.UUID], password_hash: str
+) -> int:
+    """Give the (non-admin) users ``user_ids`` the password ``password_hash``; how many."""
+    query = (
+        update(user_account)
+        .where(user_account.c.id.in_(user_ids), user_account.c.role == "user")
+        .values(password_hash=password_hash, updated_at=func.now())
+    )
+    result = await session.execute(query)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(delete(user_account).where(user_account.c.id == user_id))
 
