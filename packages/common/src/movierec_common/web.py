@@ -55,13 +55,20 @@ SECURITY_HEADERS = (
 )
 
 
-def _read_headers(scope: Scope) -> tuple[str, int | None, bool]:
+#: Requests whose headers are larger get 431 (nginx, at the edge, refuses them before
+#: buffering them: ``large_client_header_buffers``; uvicorn's parser has no limit).
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def _read_headers(scope: Scope) -> tuple[str, int | None, bool, int]:
     """The request's own id (or ""), its declared body length (-1: unreadable; None: not
-    declared) and whether it has a body."""
+    declared), whether it has a body, and the size of its headers."""
     incoming = ""
     declared: int | None = None
     has_body = False
+    size = 0
     for name, value in scope["headers"]:
+        size += len(name) + len(value) + 4
         if name == b"x-request-id":
             incoming = value.decode("latin-1")
         elif name == b"content-length":
@@ -72,7 +79,7 @@ def _read_headers(scope: Scope) -> tuple[str, int | None, bool]:
                 declared = -1
         elif name == b"transfer-encoding":
             has_body = True
-    return incoming, declared, has_body
+    return incoming, declared, has_body, size
 
 
 class KernelMiddleware:
@@ -93,7 +100,13 @@ class KernelMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming, declared, has_body = _read_headers(scope)
+        incoming, declared, has_body, header_bytes = _read_headers(scope)
+        if header_bytes > MAX_HEADER_BYTES:
+            response = problem(431, f"Request headers larger than {MAX_HEADER_BYTES} bytes.")
+            response.raw_headers.extend(SECURITY_HEADERS)
+            await response(scope, receive, send)
+            self._observe(scope, 431, 0.0)
+            return
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope["request_id"] = request_id
         token = REQUEST_ID.set(request_id)
