@@ -81,7 +81,52 @@ def test_no_secret_is_written_in_a_stack_file():
     assert all(secret.get("external") for secret in app["secrets"].values())
     auth = app["services"]["auth-api"]
     assert auth["environment"]["MOVIEREC_AUTH_SIGNING_KEY"] == "/run/secrets/jwt_signing_key"
-    assert "jwt_signing_key" not in {s["source"] for s in app["services"]["movies-api"]["secrets"]}
+
+
+def _secrets(service: dict) -> set[str]:
+    return {s["source"] for s in service.get("secrets", [])}
+
+
+def test_least_privilege_every_process_its_own_role_and_only_the_secrets_it_uses():
+    services = stack_config("app.yml")["services"]
+    for spec in SPECS:
+        name = spec.name
+        for role in spec.roles:
+            service = services[f"{name}-{role}"]
+            env = service["environment"]
+            prefix = f"MOVIEREC_{name.upper()}_DATABASE"
+            assert env[f"{prefix}_URL"].startswith(f"postgresql://movierec_{name}@")
+            assert env[f"{prefix}_PASSWORD_FILE"] == f"/run/secrets/{name}_db_password"
+            # The administrator's password is the migrate job's only.
+            assert "MOVIEREC_POSTGRES_PASSWORD_FILE" not in env
+            expected = {f"{name}_db_password", "redis_password", "rabbitmq_password"}
+            if role == "api":
+                expected.add("jwks")  # verifies access tokens
+            if (name, role) == ("auth", "api"):
+                expected.add("jwt_signing_key")  # the one process that signs them
+            assert _secrets(service) == expected, f"{name}-{role}"
+            assert service["read_only"] is True
+            assert service["cap_drop"] == ["ALL"]
+            assert any(v["type"] == "tmpfs" and v["target"] == "/tmp" for v in service["volumes"])
+    migrate = services["migrate"]
+    assert "postgres_password" in _secrets(migrate)
+    assert {f"{spec.name}_db_password" for spec in SPECS} <= _secrets(migrate)
+    seed = stack_config("seed.yml")["services"]["seed"]
+    assert "postgres_password" not in _secrets(seed)  # it writes as each service's role
+    redis = stack_config("infra.yml")["services"]["redis"]
+    assert "--requirepass" in redis["command"][-1] and "redis_password" in _secrets(redis)
+
+
+def test_the_edge_serves_https_only_with_modern_tls_and_no_api_docs():
+    conf = (STACKS / "edge" / "nginx.conf").read_text()
+    assert "listen 8443 ssl" in conf
+    assert "return 301 https://$host$request_uri;" in conf
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in conf
+    assert 'add_header Strict-Transport-Security "max-age=63072000" always;' in conf
+    assert "location ~ ^/[a-z]+/(docs|redoc|openapi\\.json)(/|$)" in conf
+    edge = stack_config("edge.yml")["services"]["edge"]
+    assert _secrets(edge) == {"edge_tls_cert", "edge_tls_key"}
+    assert {p["target"] for p in edge["ports"]} == {8080, 8443}
 
 
 def test_the_edge_routes_every_public_prefix_to_its_service():

@@ -49,3 +49,19 @@ def test_passwords_come_from_files_never_from_the_urls(tmp_path, monkeypatch):
     assert settings.postgres_url == "postgresql://movierec:s3cret%2Fwith%40chars@db:5432"
     assert settings.resolved_database_url.endswith("@db:5432/movierec_common")
     assert settings.amqp_url == "amqp://movierec:rabbit@mq:5672/"
+
+
+def test_redis_password_and_a_service_role_s_password_come_from_files(tmp_path, monkeypatch):
+    (tmp_path / "redis").write_text("r3dis\n")
+    (tmp_path / "admin").write_text("admin")
+    (tmp_path / "own").write_text("own-role")
+    monkeypatch.setenv("MOVIEREC_REDIS_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("MOVIEREC_REDIS_PASSWORD_FILE", str(tmp_path / "redis"))
+    monkeypatch.setenv("MOVIEREC_POSTGRES_URL", "postgresql://movierec@db:5432")
+    monkeypatch.setenv("MOVIEREC_POSTGRES_PASSWORD_FILE", str(tmp_path / "admin"))
+    monkeypatch.setenv("MOVIEREC_DEMO_DATABASE_URL", "postgresql://movierec_demo@db/movierec_demo")
+    monkeypatch.setenv("MOVIEREC_DEMO_DATABASE_PASSWORD_FILE", str(tmp_path / "own"))
+    settings = DemoServiceSettings()
+    assert settings.redis_url == "redis://:r3dis@redis:6379/0"
+    assert settings.resolved_database_url == "postgresql://movierec_demo:own-role@db/movierec_demo"
+    assert settings.postgres_url == "postgresql://movierec:admin@db:5432"  # migrate's, only

@@ -15,6 +15,7 @@ from movierec_tools import status as status_report
 from movierec_tools.bench import CASES, DEFAULT_CASES, run_bench
 from movierec_tools.journey import Journey, JourneyError, Urls
 from movierec_tools.platform import services
+from movierec_tools.tls import self_signed
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
 from movierec_tools.up import seed as run_seed
 
@@ -86,6 +87,37 @@ def contracts(write: bool) -> None:
 def keygen(private_key: Path, jwks: Path, algorithm: str) -> None:
     jwk = generate_keypair(private_key, jwks, algorithm=algorithm)
     click.echo(f"wrote {private_key} and {jwks} (kid {jwk['kid']})")
+
+
+@cli.command(
+    "tls-cert",
+    help="Make a self-signed TLS certificate and key for the edge, for local use and tests"
+    ' (production: a certificate from a real authority, README "TLS at the edge").',
+)
+@click.option(
+    "--cert",
+    type=click.Path(path_type=Path),
+    default=Path(".movierec/edge-cert.pem"),
+    show_default=True,
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    default=Path(".movierec/edge-key.pem"),
+    show_default=True,
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    default=("localhost", "127.0.0.1"),
+    show_default=True,
+    help="A DNS name or IP address the certificate is for (repeat the option).",
+)
+@click.option("--days", type=click.IntRange(1, 398), default=90, show_default=True)
+def tls_cert(cert: Path, key: Path, hosts: tuple[str, ...], days: int) -> None:
+    self_signed(cert, key, list(hosts), days=days)
+    click.echo(f"wrote {cert} and {key} (for {', '.join(hosts)}; valid {days} days)")
 
 
 DataOption = click.option(

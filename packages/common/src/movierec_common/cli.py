@@ -75,7 +75,13 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
     )
     def migrate() -> None:
         settings = spec.load_settings()
-        asyncio.run(create_and_migrate(settings.resolved_database_url, spec.version_folders))
+        asyncio.run(
+            create_and_migrate(
+                settings.resolved_database_url,
+                spec.version_folders,
+                server_url=settings.postgres_url,
+            )
+        )
         click.echo(f"movierec-{spec.name}: database migrated")
         if spec.consumes:
 

@@ -347,6 +347,61 @@ async def ensure_database(server_url: str, name: str) -> bool:
         await conn.close()
 
 
+#: A service's own role: it logs in and owns its database, nothing more.
+_SERVICE_ROLE = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+#: Every object of a database's public schema not yet owned by its service role.
+_FOREIGN_OBJECTS = """
+    SELECT format('ALTER TABLE %I OWNER TO %I', c.relname, $1::text) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+      AND pg_get_userbyid(c.relowner) <> $1
+    UNION ALL
+    SELECT format('ALTER SEQUENCE %I OWNER TO %I', c.relname, $1::text) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> $1
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i')
+    UNION ALL
+    SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, $1::text)
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> $1
+"""
+
+
+async def ensure_service_database(server_url: str, name: str, role: str, password: str) -> None:
+    """As the server's administrator: the role ``role`` (login, nothing else; its password
+    set to ``password``) owning database ``name`` and every object in it, and no other
+    role but administrators able to connect to that database."""
+    if not name.replace("_", "").isalnum() or not role.replace("_", "").isalnum():
+        raise ValueError(f"unsafe database or role name: {name!r}, {role!r}")
+    conn = await asyncpg.connect(_maintenance_url(server_url), timeout=10)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+        verb = "ALTER ROLE %I WITH" if exists else "CREATE ROLE %I"
+        # Utility statements take no parameters: format() quotes the name and password.
+        template = f"{verb} {_SERVICE_ROLE} PASSWORD %L"
+        statement = await conn.fetchval(
+            "SELECT format($1, $2::text, $3::text)", template, role, password
+        )
+        await conn.execute(statement)
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+        else:
+            await conn.execute(f'CREATE DATABASE "{name}" OWNER "{role}"')
+        await conn.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+        await conn.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{name}" TO "{role}"')
+    finally:
+        await conn.close()
+    # A database migrated before it had its own role: hand its objects over.
+    conn = await asyncpg.connect(database_url_on(to_plain_url(server_url), name), timeout=10)
+    try:
+        async with conn.transaction():
+            for (statement,) in await conn.fetch(_FOREIGN_OBJECTS, role):
+                await conn.execute(statement)
+            await conn.execute(f'ALTER SCHEMA public OWNER TO "{role}"')
+    finally:
+        await conn.close()
+
+
 async def drop_database(server_url: str, name: str) -> None:
     """Drop database ``name`` (terminating its connections) if it exists."""
     if not name.replace("_", "").isalnum():

@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from alembic import command, context
 from alembic.autogenerate import compare_metadata
@@ -25,7 +26,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from movierec_common.db import ensure_database
+from movierec_common.db import ensure_database, ensure_service_database
 from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
 from movierec_common.tables import kernel_metadata
 
@@ -95,11 +96,25 @@ def upgrade(database_url: str, versions: Sequence[Path] = ()) -> None:
     command.upgrade(alembic_config(database_url, versions), "heads")
 
 
-async def create_and_migrate(database_url: str, versions: Sequence[Path] = ()) -> None:
-    """Create the database if needed and apply every revision."""
+async def create_and_migrate(
+    database_url: str, versions: Sequence[Path] = (), *, server_url: str | None = None
+) -> None:
+    """Create the database if needed and apply every revision.
+
+    When ``database_url`` names another user than ``server_url`` (the administrator's),
+    that user is the service's own role: the administrator creates it (or resets its
+    password) with the database it owns, and the revisions run as that role, so it owns
+    what they create (least privilege: see :func:`ensure_service_database`).
+    """
     plain = to_plain_url(database_url)
-    name = plain.rsplit("/", 1)[-1].split("?", 1)[0]
-    await ensure_database(database_url_on(plain, "postgres"), name)
+    parts = urlsplit(plain)
+    name = parts.path.lstrip("/")
+    admin = urlsplit(to_plain_url(server_url)) if server_url else None
+    if server_url and admin and parts.username and parts.username != admin.username:
+        role, password = unquote(parts.username), unquote(parts.password or "")
+        await ensure_service_database(server_url, name, role, password)
+    else:
+        await ensure_database(database_url_on(plain, "postgres"), name)
     await asyncio.to_thread(upgrade, plain, versions)
 
 

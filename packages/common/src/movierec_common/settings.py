@@ -50,6 +50,7 @@ class CommonSettings(BaseSettings):
         None, validation_alias="MOVIEREC_POSTGRES_PASSWORD_FILE"
     )
     amqp_password_file: Path | None = Field(None, validation_alias="MOVIEREC_AMQP_PASSWORD_FILE")
+    redis_password_file: Path | None = Field(None, validation_alias="MOVIEREC_REDIS_PASSWORD_FILE")
 
     @model_validator(mode="after")
     def _passwords_from_files(self) -> CommonSettings:
@@ -57,6 +58,8 @@ class CommonSettings(BaseSettings):
             self.postgres_url = with_password(self.postgres_url, self.postgres_password_file)
         if self.amqp_password_file is not None:
             self.amqp_url = with_password(self.amqp_url, self.amqp_password_file)
+        if self.redis_password_file is not None:
+            self.redis_url = with_password(self.redis_url, self.redis_password_file)
         return self
 
 
@@ -88,10 +91,15 @@ class ServiceSettings(CommonSettings):
     #: How long an ended session is remembered: must exceed the access tokens' lifetime.
     revocation_retention_seconds: float = Field(default=3600.0, ge=60)
 
+    #: The password of ``database_url``'s user (e.g. the service's own role, a Docker
+    #: secret); without it, ``MOVIEREC_POSTGRES_PASSWORD_FILE`` is used.
+    database_password_file: Path | None = None
+
     @model_validator(mode="after")
     def _database_password_from_file(self) -> ServiceSettings:
-        if self.database_url and self.postgres_password_file is not None:
-            self.database_url = with_password(self.database_url, self.postgres_password_file)
+        password_file = self.database_password_file or self.postgres_password_file
+        if self.database_url and password_file is not None:
+            self.database_url = with_password(self.database_url, password_file)
         return self
 
     @property
