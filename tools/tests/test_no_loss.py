@@ -7,8 +7,6 @@ recount of the ratings table.
 from __future__ import annotations
 
 import asyncio
-import random
-import uuid
 
 import asyncpg
 import httpx
@@ -18,6 +16,7 @@ import pytest_asyncio
 from movierec_testkit import eventually
 from movierec_testkit.platform import Platform
 from movierec_testkit.proxy import TcpProxy
+from movierec_testkit.writes import WriteClient, assert_nothing_lost
 
 pytestmark = pytest.mark.xdist_group("platform")
 
@@ -58,57 +57,11 @@ async def platform(test_run, signing):
         amqp.stop()
 
 
-class Client:
-    """One of the 32 clients: its own users (so its writes of one rating are in order)."""
-
-    def __init__(self, token, seed: int) -> None:
-        self.rng = random.Random(seed)
-        self.users = [uuid.uuid4() for _ in range(USERS_PER_CLIENT)]
-        self.headers = {u: token(user_id=u) for u in self.users}
-        self.entries: set[tuple[uuid.UUID, uuid.UUID, int]] = set()  # (entry, user, movie)
-        self.ratings: dict[tuple[uuid.UUID, int], float | None] = {}  # acknowledged, last
-        self.unacknowledged = 0
-
-    async def write(self, ratings: httpx.AsyncClient, history: httpx.AsyncClient) -> None:
-        user, movie = self.rng.choice(self.users), self.rng.randint(1, MOVIES)
-        headers = self.headers[user]
-        try:
-            if self.rng.random() < 0.5:
-                response = await history.post("/history", json={"movie_id": movie}, headers=headers)
-                if response.status_code == 201:
-                    self.entries.add((uuid.UUID(response.json()["id"]), user, movie))
-                    return
-            elif self.rng.random() < 0.1 and self.ratings.get((user, movie)) is not None:
-                response = await ratings.delete(f"/ratings/{movie}", headers=headers)
-                if response.status_code == 204:
-                    self.ratings[(user, movie)] = None
-                    return
-            else:
-                score = self.rng.randint(1, 10) / 2
-                response = await ratings.put(
-                    f"/ratings/{movie}", json={"score": score}, headers=headers
-                )
-                if response.status_code in (200, 201):
-                    self.ratings[(user, movie)] = score
-                    return
-        except httpx.HTTPError:
-            pass
-        # Not acknowledged (the write may still have committed): not counted either way.
-        self.unacknowledged += 1
-        self.ratings.pop((user, movie), None)
-
-
-async def rows(url: str, sql: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetch(sql)
-    finally:
-        await conn.close()
-
-
 async def test_ten_thousand_writes_through_a_broker_cut_and_killed_processes(platform, token):
     platform, amqp = platform
-    clients = [Client(token, seed) for seed in range(CLIENTS)]
+    clients = [
+        WriteClient(token, seed, users=USERS_PER_CLIENT, movies=MOVIES) for seed in range(CLIENTS)
+    ]
     done = 0
     limits = httpx.Limits(max_connections=CLIENTS)
     async with (
@@ -116,7 +69,7 @@ async def test_ten_thousand_writes_through_a_broker_cut_and_killed_processes(pla
         httpx.AsyncClient(base_url=platform.url("history"), limits=limits, timeout=30) as history,
     ):
 
-        async def run(client: Client) -> None:
+        async def run(client: WriteClient) -> None:
             nonlocal done
             while done < WRITES:
                 done += 1
@@ -141,70 +94,7 @@ async def test_ten_thousand_writes_through_a_broker_cut_and_killed_processes(pla
     unacknowledged = sum(c.unacknowledged for c in clients)
     assert unacknowledged < WRITES * 0.01, f"{unacknowledged} writes were not acknowledged"
 
-    entries = {e for c in clients for e in c.entries}
-    expected_ratings = {k: v for c in clients for k, v in c.ratings.items() if v is not None}
-    recs, history_db, ratings_db = (
-        platform.database_url(s) for s in ("recs", "history", "ratings")
-    )
-
-    async def recs_caught_up() -> bool:
-        watched = await rows(recs, "SELECT count(*) FROM watch")
-        stored = await rows(history_db, "SELECT count(*) FROM watch_entry")
-        outbox = await rows(ratings_db, "SELECT count(*) FROM outbox")
-        return watched[0][0] == stored[0][0] and outbox[0][0] == 0
-
-    await eventually(recs_caught_up, timeout=120, interval=0.5)
-    await asyncio.sleep(2)  # the last rating batches after the last watch batch
-
-    # Watches: recs has exactly the acknowledged entries (and any the history service
-    # stored for a write whose answer was lost), each counted once.
-    in_history = {
-        (r["id"], r["user_id"], r["movie_id"])
-        for r in await rows(history_db, "SELECT id, user_id, movie_id FROM watch_entry")
-    }
-    in_recs = {
-        (r["entry_id"], r["user_id"], r["movie_id"])
-        for r in await rows(recs, "SELECT entry_id, user_id, movie_id FROM watch")
-    }
-    assert entries <= in_history
-    assert in_recs == in_history
-    per_pair: dict[tuple[uuid.UUID, int], int] = {}
-    for _, user, movie in in_history:
-        per_pair[(user, movie)] = per_pair.get((user, movie), 0) + 1
-    counted = {
-        (r["user_id"], r["movie_id"]): r["watches"]
-        for r in await rows(recs, "SELECT user_id, movie_id, watches FROM interaction")
-        if r["watches"]
-    }
-    assert counted == per_pair  # each watch.added applied exactly once
-
-    # Ratings: recs holds each acknowledged score, row by row.
-    stored_ratings = {
-        (r["user_id"], r["movie_id"]): float(r["score"])
-        for r in await rows(ratings_db, "SELECT user_id, movie_id, score FROM rating")
-    }
-    for pair, score in expected_ratings.items():
-        assert stored_ratings.get(pair) == score, pair
-    scored = {
-        (r["user_id"], r["movie_id"]): r["score"]
-        for r in await rows(recs, "SELECT user_id, movie_id, score FROM interaction")
-        if r["score"] is not None
-    }
-    assert scored == stored_ratings
-
-    # Summaries, recounted by the ratings consumer off the request path, are exact.
-    recount = {
-        r["movie_id"]: (r["count"], float(r["total"]))
-        for r in await rows(
-            ratings_db, "SELECT movie_id, count(*), sum(score) AS total FROM rating GROUP BY 1"
-        )
-    }
-    summaries = {
-        r["movie_id"]: (r["count"], float(r["total"]))
-        for r in await rows(ratings_db, "SELECT movie_id, count, total FROM rating_summary")
-        if r["count"]
-    }
-    assert summaries == recount
+    await assert_nothing_lost(platform, clients)
 
 
 async def wait_for_writes(done, n: float) -> None:

@@ -9,6 +9,7 @@ import asyncio
 import shutil
 import subprocess
 import sys
+import tomllib
 import typing
 import warnings
 from pathlib import Path
@@ -199,3 +200,14 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
     lines = out.splitlines()
     workers = {line.split()[0] for line in lines if line.startswith("[gw") and "grouped" in line}
     assert len(workers) == 1, out
+
+
+def test_every_test_folder_runs_in_ci():
+    """The README's test command runs the testpaths: a tests folder missing there never
+    runs (packages/userdata/tests was missing). The crash suite is CI's own stage."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    testpaths = set(config["tool"]["pytest"]["ini_options"]["testpaths"])
+    folders = {str(p.relative_to(ROOT)) for p in ROOT.glob("*/*/tests") if p.is_dir()}
+    folders |= {str(p.relative_to(ROOT)) for p in ROOT.glob("tools/tests")}
+    assert folders <= testpaths, f"not in testpaths: {sorted(folders - testpaths)}"
+    assert "uv run pytest tools/crash -s" in (ROOT / ".ci" / "run").read_text()

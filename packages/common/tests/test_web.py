@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 import pytest_asyncio
 import structlog
@@ -40,6 +41,11 @@ def _router() -> APIRouter:
     @router.delete("/{thing_id}")
     async def break_thing(thing_id: int) -> None:
         raise RuntimeError(f"a bug met thing {thing_id}")
+
+    @router.put("/{thing_id}")
+    async def lose_connection(thing_id: int) -> None:
+        # What asyncpg raised on a pooled connection the database's crash had broken.
+        raise asyncpg.InternalClientError("cannot switch to state 12; another operation (2)")
 
     return router
 
@@ -169,6 +175,14 @@ async def test_every_answer_carries_the_security_headers(client):
         assert response.headers["referrer-policy"] == "no-referrer"
 
 
+async def test_a_connection_broken_by_a_database_crash_is_a_503_not_a_bug(client):
+    """Found by the crash suite: after PostgreSQL was killed, a pooled connection's
+    protocol state was broken and its next statement raised InternalClientError (a 500)."""
+    response = await client.put("/things/1")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+
+
 async def test_unknown_route_is_problem_json(client):
     response = await client.get("/nope")
     assert response.status_code == 404
@@ -190,6 +204,15 @@ async def test_oversized_streamed_body_is_rejected_with_413(client):
         "/things", content=chunks(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
+
+
+async def test_oversized_headers_are_refused_with_431(client):
+    """uvicorn's parser has no limit of its own (a 10 MB header was accepted)."""
+    response = await client.get("/healthz", headers={"X-Filler": "x" * 20_000})
+    assert response.status_code == 431
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert (await client.get("/healthz", headers={"X-Filler": "x" * 8_000})).status_code == 200
 
 
 async def test_request_id_is_echoed_or_generated(client):

@@ -40,11 +40,14 @@ class ServiceProcess:
         *,
         env: dict[str, str] | None = None,
         port: int | None = None,
+        user: str | None = None,
     ) -> None:
+        """``user``: run as that user (needs root), e.g. a database server refusing root."""
         self.name = name
         self.argv = argv
         self.env = {**os.environ, **(env or {})}
         self.port = port
+        self.user = user
         self.proc: asyncio.subprocess.Process | None = None
         fd, path = tempfile.mkstemp(prefix=f"movierec-{name}-", suffix=".log")
         os.close(fd)
@@ -69,7 +72,13 @@ class ServiceProcess:
     async def start(self, *, timeout: float = 60.0) -> ServiceProcess:
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            *self.argv, env=self.env, stdout=log, stderr=log, start_new_session=True
+            *self.argv,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            user=self.user,
+            group=self.user,
         )
         log.close()
         if self.port is not None:

@@ -173,6 +173,9 @@ _UNREACHABLE = (
     socket.gaierror,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    # A pooled connection whose server died mid-operation: its protocol state is broken
+    # ("cannot switch to state …"); asyncpg discards it, the next try gets a new one.
+    asyncpg.InternalClientError,
 )
 
 
@@ -225,6 +228,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConnectionError)
     @app.exception_handler(TimeoutError)
     @app.exception_handler(socket.gaierror)
+    @app.exception_handler(asyncpg.InternalClientError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         if _unreachable(exc):
             # Expected during an outage or a failover: one line, no traceback.
