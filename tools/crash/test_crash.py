@@ -2,7 +2,7 @@
 
 Private PostgreSQL, Redis and RabbitMQ servers (the machine's binaries, own ports and data
 folders) carry a platform of real processes — history and ratings (API, relay, consumer)
-and recs (API, consumer) — under a paced load of writes and reads (history, ratings). One after another,
+and recs (API, consumer) — under a paced load of writes and reads. One after another,
 PostgreSQL, Redis and RabbitMQ are killed with SIGKILL and started again, then a relay and
 a consumer. Then:
 
