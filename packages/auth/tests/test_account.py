@@ -8,11 +8,13 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 
 import jwt
 import pytest
 from sqlalchemy import func, select, text
 
+from movierec_auth import tasks
 from movierec_auth.spec import spec
 from movierec_auth.tables import refresh_token, user_account
 from movierec_testkit import asgi_client, serving
@@ -325,9 +327,25 @@ async def test_patch_me_rejects_bad_input_and_unknown_fields(api, client):
         assert response.status_code == 422, body
 
 
+async def _delete_me(client, user, password: str):
+    return await client.request(
+        "DELETE", "/auth/me", json={"password": password}, headers=user["headers"]
+    )
+
+
+async def test_delete_me_needs_the_password_again(api, client):
+    """A stolen access token alone cannot delete the account."""
+    user = await api.registered_user()
+    no_body = await client.delete("/auth/me", headers=user["headers"])
+    assert no_body.status_code == 422
+    wrong = await _delete_me(client, user, "not the password")
+    assert wrong.status_code == 403
+    assert (await client.get("/auth/me", headers=user["headers"])).status_code == 200
+
+
 async def test_delete_me_removes_the_account_and_its_tokens(api, client, app):
     user = await api.registered_user()
-    assert (await client.delete("/auth/me", headers=user["headers"])).status_code == 204
+    assert (await _delete_me(client, user, api.password)).status_code == 204
     assert (await client.get("/auth/me", headers=user["headers"])).status_code == 401
     assert (await api.login(user["email"])).status_code == 401
     refreshed = await client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]})
@@ -343,7 +361,7 @@ async def test_delete_me_removes_the_account_and_its_tokens(api, client, app):
 
 async def test_email_can_be_registered_again_after_deletion(api, client):
     user = await api.registered_user()
-    await client.delete("/auth/me", headers=user["headers"])
+    await _delete_me(client, user, api.password)
     assert (await api.register(email=user["email"])).status_code == 201
 
 
@@ -449,3 +467,99 @@ async def test_expired_access_token_is_401(api, client, settings):
     assert (
         await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 401
+
+
+async def test_a_password_change_ends_every_session_and_keeps_this_one(api, client):
+    user = await api.registered_user()
+    other_device = (await api.login(user["email"])).json()
+    new = "Quartz-Harbor-Violet-77"
+    wrong = {"current_password": "not it", "new_password": new}
+    response = await client.post("/auth/me/password", json=wrong, headers=user["headers"])
+    assert response.status_code == 403
+    weak = {"current_password": api.password, "new_password": "password123"}
+    response = await client.post("/auth/me/password", json=weak, headers=user["headers"])
+    assert response.status_code == 422
+    body = {"current_password": api.password, "new_password": new}
+    response = await client.post("/auth/me/password", json=body, headers=user["headers"])
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    pair = response.json()
+    # Every earlier session is over: access tokens (within a poll) and refresh tokens.
+    await _refused_within_a_second(client, user["headers"])
+    for old in (user, other_device):
+        stale = await client.post("/auth/refresh", json={"refresh_token": old["refresh_token"]})
+        assert stale.status_code == 401
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert me.status_code == 200
+    assert (await api.login(user["email"], api.password)).status_code == 401
+    assert (await api.login(user["email"], new)).status_code == 200
+
+
+_RESET_TASKS = text("SELECT body FROM outbox WHERE headers ->> 'task' = :task")
+
+
+def _reset_task_name() -> str:
+    return spec.task_name("send_password_reset_email")
+
+
+async def _mailed_token(app, settings, user_id: str) -> str:
+    """Run the reset task the outbox holds for ``user_id`` as the worker would, and return
+    the token from the mail (the log mailer keeps what it sent)."""
+
+    sent: list[dict[str, str]] = []
+
+    class Catch:
+        def send(self, *, to: str, subject: str, body: str) -> None:
+            sent.append({"to": to, "subject": subject, "body": body})
+
+    original = tasks.create_mailer
+    tasks.create_mailer = lambda _settings: Catch()  # type: ignore[assignment]
+    try:
+        await tasks.send_password_reset(app.state.runtime, uuid.UUID(user_id))
+    finally:
+        tasks.create_mailer = original
+    assert len(sent) == 1 and "reset" in sent[0]["subject"].lower()
+    return sent[0]["body"].split(settings.password_reset_url, 1)[1].split()[0]
+
+
+async def test_a_password_reset_is_mailed_through_the_outbox_and_works_once(
+    api, client, app, settings
+):
+    user = await api.registered_user()
+    unknown = await client.post("/auth/password-reset", json={"email": api.new_email()})
+    known = await client.post("/auth/password-reset", json={"email": user["email"]})
+    assert unknown.status_code == known.status_code == 202
+    assert unknown.json() == known.json()  # nothing tells whether the account exists
+    async with app.state.db.transaction() as session:
+        queued = await session.execute(_RESET_TASKS, {"task": _reset_task_name()})
+        bodies = [json.loads(bytes(r[0])) for r in queued]
+    assert [user["id"]] in [b[0] for b in bodies]
+    assert not any(user["email"] in json.dumps(b) for b in bodies)  # ids only, no token
+
+    token = await _mailed_token(app, settings, user["id"])
+    new = "Cobalt-Meadow-Tiger-19"
+    weak = await client.post(
+        "/auth/password-reset/confirm", json={"token": token, "new_password": "password123"}
+    )
+    assert weak.status_code == 422  # and the token is still good:
+    done = await client.post(
+        "/auth/password-reset/confirm", json={"token": token, "new_password": new}
+    )
+    assert done.status_code == 204
+    again = await client.post(
+        "/auth/password-reset/confirm", json={"token": token, "new_password": new + "x"}
+    )
+    assert again.status_code == 400
+    await _refused_within_a_second(client, user["headers"])
+    assert (await api.login(user["email"], new)).status_code == 200
+
+
+async def test_password_reset_requests_are_throttled_per_address_silently(api, client, app):
+    user = await api.registered_user()
+    for _ in range(5):
+        answer = await client.post("/auth/password-reset", json={"email": user["email"]})
+        assert answer.status_code == 202
+    async with app.state.db.transaction() as session:
+        queued = await session.execute(_RESET_TASKS, {"task": _reset_task_name()})
+        mine = [b for b in (json.loads(bytes(r[0])) for r in queued) if b[0] == [user["id"]]]
+        assert len(mine) == 3  # password_reset_max_per_hour

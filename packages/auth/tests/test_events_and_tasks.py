@@ -34,7 +34,9 @@ async def test_register_update_delete_publish_one_event_each(api, app, settings,
 
     user = await api.registered_user()
     await api.client.patch("/auth/me", json={"favorite_genres": ["War"]}, headers=user["headers"])
-    await api.client.delete("/auth/me", headers=user["headers"])
+    await api.client.request(
+        "DELETE", "/auth/me", json={"password": api.password}, headers=user["headers"]
+    )
 
     mine: list[dict] = []
 

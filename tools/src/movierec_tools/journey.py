@@ -124,6 +124,7 @@ class Journey:
             "favorite_genres": [GENRE],
         }
         await self.call("POST", f"{self.urls.auth}/auth/register", json=body, expect=(201,))
+        self.password = password
         self.token = await self.login(self.email, password)
         me = (await self.call("GET", f"{self.urls.auth}/auth/me", headers=self.headers)).json()
         if me["favorite_genres"] != [GENRE]:
@@ -244,7 +245,13 @@ class Journey:
             return self.call("GET", f"{self.urls.ratings}/ratings/movies/{movie_id}/summary")
 
         before = {m: (await summary(m)).json()["count"] for m in self.acted}
-        await self.call("DELETE", f"{self.urls.auth}/auth/me", headers=self.headers, expect=(204,))
+        await self.call(
+            "DELETE",
+            f"{self.urls.auth}/auth/me",
+            headers=self.headers,
+            json={"password": self.password},
+            expect=(204,),
+        )
 
         async def gone(url: str) -> bool:
             response = await self.http.get(url, headers=self.headers)

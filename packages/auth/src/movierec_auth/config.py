@@ -37,6 +37,12 @@ class Settings(ServiceSettings):
     #: Password of `create-admin` when not typed at the prompt.
     admin_password: SecretStr | None = None
     purge_interval_seconds: int = Field(default=3600, ge=60)
+    #: How long a mailed password reset link works.
+    password_reset_ttl_minutes: int = Field(default=30, ge=5, le=1440)
+    #: Reset mails per email address and hour (more requests are answered alike, unsent).
+    password_reset_max_per_hour: int = Field(default=3, ge=1)
+    #: Where the reset mail sends people: the token is appended.
+    password_reset_url: str = "https://movierec.example/reset-password?token="  # noqa: S105
 
     @model_validator(mode="after")
     def _ended_sessions_outlive_tokens(self) -> Settings:

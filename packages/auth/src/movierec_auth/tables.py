@@ -64,3 +64,21 @@ refresh_token = Table(
 Index("ix_refresh_token_family_id", refresh_token.c.family_id)
 Index("ix_refresh_token_user_id", refresh_token.c.user_id)
 Index("ix_refresh_token_expires_at", refresh_token.c.expires_at)
+
+#: A single-use password reset: the mailed token's hash, until used or expired.
+password_reset = Table(
+    "password_reset",
+    metadata,
+    required("token_hash", LargeBinary),
+    required(
+        "user_id",
+        Uuid,
+        ForeignKey("user_account.id", ondelete="CASCADE", name="password_reset_user_id_fkey"),
+    ),
+    required("created_at", DateTime(timezone=True), server_default=func.now()),
+    required("expires_at", DateTime(timezone=True)),
+    Column("used_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("token_hash", name="password_reset_pkey"),
+)
+Index("ix_password_reset_user_id", password_reset.c.user_id)
+Index("ix_password_reset_expires_at", password_reset.c.expires_at)

@@ -1,5 +1,5 @@
-"""Celery tasks of the auth service: the welcome mail, the purge of expired refresh tokens.
-Tasks take ids and open their own runtime."""
+"""Celery tasks of the auth service: the welcome and password reset mails, the purge of
+expired refresh tokens and resets. Tasks take ids and open their own runtime."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from celery import Celery
 
 from movierec_auth.account import repository
-from movierec_auth.account.service import PURGE_TASK, WELCOME_TASK, AccountService
+from movierec_auth.account.service import PURGE_TASK, RESET_TASK, WELCOME_TASK, AccountService
 from movierec_auth.config import Settings
 from movierec_auth.mailer import create_mailer
 from movierec_common.logging import get_logger
@@ -35,9 +35,36 @@ async def send_welcome(runtime: Runtime[Settings, AccountService], user_id: uuid
     )
 
 
+async def send_password_reset(
+    runtime: Runtime[Settings, AccountService], user_id: uuid.UUID
+) -> None:
+    """Make a single-use token (only its hash is kept) and mail it; the mail goes after the
+    token is stored, so a link that arrives always works."""
+    async with runtime.database.transaction() as session:
+        issued = await runtime.service.issue_password_reset(session, user_id)
+    if issued is None:
+        log.info("password_reset_skipped_user_gone", user_id=str(user_id))
+        return
+    user, token = issued
+    minutes = runtime.settings.password_reset_ttl_minutes
+    create_mailer(runtime.settings).send(
+        to=user.email,
+        subject="Reset your movierec password",
+        body=(
+            f"Hello {user.first_name},\n\nsomeone (we hope you) asked to reset the password of"
+            f" your movierec account. This link works once, for {minutes} minutes:\n\n"
+            f"{runtime.settings.password_reset_url}{token}\n\n"
+            "If it was not you, ignore this mail: your password stays as it is.\n"
+        ),
+    )
+
+
 async def purge_expired(runtime: Runtime[Settings, AccountService]) -> int:
     async with runtime.database.transaction() as session:
-        return await repository.purge_refresh_tokens(session, datetime.now(UTC))
+        now = datetime.now(UTC)
+        return await repository.purge_refresh_tokens(
+            session, now
+        ) + await repository.purge_password_resets(session, now)
 
 
 def register_tasks(
@@ -60,6 +87,20 @@ def register_tasks(
     )
     def send_welcome_email(user_id: str) -> None:
         asyncio.run(welcome(uuid.UUID(user_id)))
+
+    async def reset(user_id: uuid.UUID) -> None:
+        async with spec.runtime(settings) as runtime:
+            await send_password_reset(runtime, user_id)
+
+    @celery.task(
+        name=spec.task_name(RESET_TASK),
+        shared=False,
+        autoretry_for=(OSError,),
+        retry_backoff=True,
+        max_retries=5,
+    )
+    def send_password_reset_email(user_id: str) -> None:
+        asyncio.run(reset(uuid.UUID(user_id)))
 
     @celery.task(name=spec.task_name(PURGE_TASK), shared=False)
     def purge_expired_refresh_tokens() -> int:

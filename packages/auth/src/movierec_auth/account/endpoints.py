@@ -12,6 +12,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from movierec_auth.account.exceptions import RefreshTokenReusedError
 from movierec_auth.account.repository import User
 from movierec_auth.account.schemas import (
+    ChangePasswordRequest,
+    DeleteMeRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
     RefreshRequest,
     RegisterRequest,
     TokenPair,
@@ -119,11 +123,69 @@ async def update_me(
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete the account; every service forgets the user",
-    responses={401: {"description": "Not logged in", **PROBLEM}},
+    summary="Delete the account (its password again in the body); every service forgets it",
+    responses={
+        401: {"description": "Not logged in", **PROBLEM},
+        403: {"description": "Wrong password", **PROBLEM},
+        429: {"description": "Too many wrong passwords for this account", **PROBLEM},
+    },
 )
-async def delete_me(user: CurrentUser, session: SessionDep, accounts: AccountsDep) -> Response:
-    await accounts.delete_me(session, principal=user)
+async def delete_me(
+    body: DeleteMeRequest, user: CurrentUser, session: SessionDep, accounts: AccountsDep
+) -> Response:
+    await accounts.delete_me(session, principal=user, password=body.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/me/password",
+    response_model=TokenPair,
+    summary="Change the password: every session ends, this one gets a new token pair",
+    responses={
+        401: {"description": "Not logged in", **PROBLEM},
+        403: {"description": "Wrong current password", **PROBLEM},
+        422: {"description": "The new password is refused", **PROBLEM},
+        429: {"description": "Too many wrong passwords for this account", **PROBLEM},
+    },
+)
+async def change_password(
+    body: ChangePasswordRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    accounts: AccountsDep,
+    response: Response,
+) -> TokenPair:
+    _no_store(response)
+    return await accounts.change_password(
+        session, principal=user, current=body.current_password, new=body.new_password
+    )
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Mail a single-use password reset link (the same answer whether the account exists)",
+)
+async def request_password_reset(
+    body: PasswordResetRequest, session: SessionDep, accounts: AccountsDep
+) -> dict[str, str]:
+    await accounts.request_password_reset(session, email=str(body.email))
+    return {"detail": "If an account uses this email, a reset link is on its way."}
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with the mailed token; every session ends",
+    responses={
+        400: {"description": "Invalid, used or expired token", **PROBLEM},
+        422: {"description": "The new password is refused", **PROBLEM},
+    },
+)
+async def reset_password(
+    body: PasswordResetConfirm, session: SessionDep, accounts: AccountsDep
+) -> Response:
+    await accounts.reset_password(session, token=body.token, new=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

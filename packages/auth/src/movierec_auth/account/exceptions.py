@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from movierec_common.errors import ConflictError, ProblemError, UnauthorizedError
+from movierec_common.errors import ConflictError, ForbiddenError, ProblemError, UnauthorizedError
 
 
 class EmailTakenError(ConflictError):
@@ -38,3 +38,25 @@ class RefreshTokenReusedError(InvalidRefreshTokenError):
 class AccountGoneError(UnauthorizedError):
     def __init__(self) -> None:
         super().__init__("This account no longer exists.")
+
+
+class WrongPasswordError(ForbiddenError):
+    """The signed-in user's password, asked again before a sensitive change, was wrong."""
+
+    def __init__(self) -> None:
+        super().__init__("The password is incorrect.")
+
+
+class WeakPasswordError(ProblemError):
+    status_code = 422
+    title = "Validation failed"
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"new_password: {problem}")
+
+
+class InvalidResetTokenError(ProblemError):
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__("This password reset link is invalid, used or expired; ask for a new one.")

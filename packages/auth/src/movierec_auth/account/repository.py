@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_auth.tables import refresh_token, user_account
+from movierec_auth.tables import password_reset, refresh_token, user_account
 from movierec_common.db import AnyRow
 
 
@@ -139,3 +139,51 @@ async def purge_refresh_tokens(session: AsyncSession, now: datetime) -> int:
         delete(refresh_token).where(refresh_token.c.expires_at < now).returning(refresh_token.c.id)
     )
     return len(deleted.all())
+
+
+async def insert_password_reset(
+    session: AsyncSession, user_id: uuid.UUID, token_hash: bytes, expires_at: datetime
+) -> None:
+    await session.execute(
+        insert(password_reset).values(user_id=user_id, token_hash=token_hash, expires_at=expires_at)
+    )
+
+
+async def use_password_reset(
+    session: AsyncSession, token_hash: bytes, now: datetime
+) -> uuid.UUID | None:
+    """Spend an unused, unexpired reset token: its user, or None (used, expired, unknown).
+    Every other reset of that user goes too (one new password per mail)."""
+    spent = (
+        await session.execute(
+            update(password_reset)
+            .where(
+                password_reset.c.token_hash == token_hash,
+                password_reset.c.used_at.is_(None),
+                password_reset.c.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(password_reset.c.user_id)
+        )
+    ).scalar_one_or_none()
+    if spent is not None:
+        await session.execute(
+            delete(password_reset).where(
+                password_reset.c.user_id == spent, password_reset.c.token_hash != token_hash
+            )
+        )
+    return spent
+
+
+async def purge_password_resets(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(password_reset).where(password_reset.c.expires_at <= now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID, at: datetime) -> None:
+    """Every refresh token of the user stops working (a new password ends every session)."""
+    await session.execute(
+        update(refresh_token)
+        .where(refresh_token.c.user_id == user_id, refresh_token.c.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -65,6 +65,37 @@ class RegisterRequest(_Strict):
         if problem:
             raise ValueError(problem)
         return value
+
+
+def _new_password(description: str) -> Any:
+    return Field(
+        min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, description=description
+    )
+
+
+class ChangePasswordRequest(_Strict):
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = _new_password(
+        "The new password (same rules as at registration). Every session ends; the answer"
+        " carries a new token pair for this one."
+    )
+
+
+class DeleteMeRequest(_Strict):
+    password: str = Field(
+        min_length=1,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="The account's password: deleting it needs a fresh proof, not just a token.",
+    )
+
+
+class PasswordResetRequest(_Strict):
+    email: EmailStr = Field(max_length=254)
+
+
+class PasswordResetConfirm(_Strict):
+    token: str = Field(min_length=16, max_length=128, description="The token from the mail.")
+    new_password: str = _new_password("The new password (same rules as at registration).")
 
 
 class UpdateMeRequest(_Strict):

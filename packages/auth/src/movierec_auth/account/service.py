@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -15,8 +17,11 @@ from movierec_auth.account.exceptions import (
     EmailTakenError,
     InvalidCredentialsError,
     InvalidRefreshTokenError,
+    InvalidResetTokenError,
     RefreshTokenReusedError,
     TooManyAttemptsError,
+    WeakPasswordError,
+    WrongPasswordError,
 )
 from movierec_auth.account.repository import RefreshToken, User
 from movierec_auth.account.schemas import RegisterRequest, TokenPair, UpdateMeRequest
@@ -24,8 +29,10 @@ from movierec_auth.config import Settings
 from movierec_auth.security import (
     PasswordHasher,
     TokenSigner,
+    context_words,
     hash_refresh_token,
     new_refresh_token,
+    password_problem,
 )
 from movierec_common.auth import Principal
 from movierec_common.cache import CounterUnavailableError, FailClosedCounter
@@ -41,6 +48,7 @@ log = get_logger(__name__)
 
 WELCOME_TASK = "send_welcome_email"
 PURGE_TASK = "purge_expired_refresh_tokens"
+RESET_TASK = "send_password_reset_email"
 
 
 def _now() -> datetime:
@@ -62,6 +70,9 @@ class AccountService:
             runtime.redis,
             prefix=f"{settings.namespace}:auth:login-failures",
             window_seconds=settings.login_window_seconds,
+        )
+        self.reset_requests = FailClosedCounter(
+            runtime.redis, prefix=f"{settings.namespace}:auth:password-resets", window_seconds=3600
         )
 
     # -- registration and profile ------------------------------------------------------
@@ -119,12 +130,104 @@ class AccountService:
         )
         return user
 
-    async def delete_me(self, session: AsyncSession, *, principal: Principal) -> None:
+    async def delete_me(
+        self, session: AsyncSession, *, principal: Principal, password: str
+    ) -> None:
+        """Delete the account, after its password was given again (a stolen access token
+        alone cannot delete it)."""
         user = await self.me(session, principal=principal, lock=True)
+        await self._confirm_password(user, password)
         await repository.delete_user(session, user.id)  # refresh tokens go with it (cascade)
         await self._end_sessions(session, user.id, announce=False)  # user.deleted says it
         await self.events.emit(session, "user.deleted", UserDeleted(user_id=user.id))
         log.info("user_deleted", user_id=str(user.id))
+
+    # -- passwords ---------------------------------------------------------------------
+
+    async def _throttled(self, counter: FailClosedCounter, subject: str) -> int:
+        try:
+            return await counter.incr(subject)
+        except CounterUnavailableError as exc:
+            raise ServiceUnavailableError(
+                "Temporarily unavailable; try again shortly.", headers={"Retry-After": "5"}
+            ) from exc
+
+    async def _confirm_password(self, user: User, password: str) -> None:
+        """The signed-in user's password, asked again; wrong guesses count like failed
+        logins (the same throttle: a stolen token cannot be used to guess it)."""
+        subject = self._subject(user.email)
+        if await self._throttled(self.failures, subject) > self.settings.login_max_failures:
+            raise TooManyAttemptsError(await self.failures.retry_after(subject))
+        if not await self.hasher.verify(password, user.password_hash):
+            raise WrongPasswordError
+        with contextlib.suppress(CounterUnavailableError):
+            await self.failures.reset(subject)
+
+    async def _set_password(self, session: AsyncSession, user: User, password: str) -> None:
+        """A new password (checked like at registration); every session of the user ends."""
+        problem = password_problem(
+            password, context=context_words(user.email, user.first_name, user.last_name)
+        )
+        if problem:
+            raise WeakPasswordError(problem)
+        password_hash = await self.hasher.hash(password)
+        await repository.update_user(
+            session, user.id, password_hash=password_hash, updated_at=_now()
+        )
+        await repository.revoke_user_tokens(session, user.id, _now())
+        await self._end_sessions(session, user.id)
+
+    async def change_password(
+        self, session: AsyncSession, *, principal: Principal, current: str, new: str
+    ) -> TokenPair:
+        """Change the password; every session ends, this one gets a new token pair."""
+        user = await self.me(session, principal=principal, lock=True)
+        await self._confirm_password(user, current)
+        await self._set_password(session, user, new)
+        log.info("password_changed", user_id=str(user.id))
+        expires_at = _now() + timedelta(days=self.settings.refresh_token_ttl_days)
+        return await self._issue(session, user, family_id=uuid.uuid4(), expires_at=expires_at)
+
+    async def request_password_reset(self, session: AsyncSession, *, email: str) -> None:
+        """Mail a reset link if the account exists (through the outbox and the worker). The
+        answer is the same either way, and so is its cost: the count per address is kept
+        for unknown addresses too; past the hourly limit nothing is sent."""
+        subject = self._subject(email)
+        if await self._throttled(self.reset_requests, subject) > (
+            self.settings.password_reset_max_per_hour
+        ):
+            log.info("password_reset_throttled")
+            return
+        user = await repository.get_user_by_email(session, email)
+        if user is None:
+            log.info("password_reset_unknown_email")
+            return
+        await record(session, self.runtime.task(RESET_TASK, str(user.id)))
+
+    async def issue_password_reset(
+        self, session: AsyncSession, user_id: uuid.UUID
+    ) -> tuple[User, str] | None:
+        """A single-use reset token for the user (only its hash is stored), or None if the
+        user is gone. The worker calls this and mails the token."""
+        user = await repository.get_user(session, user_id)
+        if user is None:
+            return None
+        token = secrets.token_urlsafe(32)
+        expires_at = _now() + timedelta(minutes=self.settings.password_reset_ttl_minutes)
+        await repository.insert_password_reset(
+            session, user.id, hash_refresh_token(token), expires_at
+        )
+        return user, token
+
+    async def reset_password(self, session: AsyncSession, *, token: str, new: str) -> None:
+        user_id = await repository.use_password_reset(session, hash_refresh_token(token), _now())
+        user = await repository.get_user(session, user_id, lock=True) if user_id else None
+        if user is None:
+            raise InvalidResetTokenError
+        await self._set_password(session, user, new)
+        with contextlib.suppress(CounterUnavailableError):
+            await self.failures.reset(self._subject(user.email))
+        log.info("password_reset", user_id=str(user.id))
 
     # -- sessions ----------------------------------------------------------------------
 
