@@ -124,6 +124,7 @@ def test_the_edge_serves_https_only_with_modern_tls_and_no_api_docs():
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in conf
     assert 'add_header Strict-Transport-Security "max-age=63072000" always;' in conf
     assert "location ~ ^/[a-z]+/(docs|redoc|openapi\\.json)(/|$)" in conf
+    assert "limit_req zone=credentials" in conf and "limit_req zone=per_address" in conf
     edge = stack_config("edge.yml")["services"]["edge"]
     assert _secrets(edge) == {"edge_tls_cert", "edge_tls_key"}
     assert {p["target"] for p in edge["ports"]} == {8080, 8443}

@@ -563,3 +563,23 @@ async def test_password_reset_requests_are_throttled_per_address_silently(api, c
         queued = await session.execute(_RESET_TASKS, {"task": _reset_task_name()})
         mine = [b for b in (json.loads(bytes(r[0])) for r in queued) if b[0] == [user["id"]]]
         assert len(mine) == 3  # password_reset_max_per_hour
+
+
+async def test_credential_requests_are_limited_per_client_address(settings):
+    """Past the limit an address gets 429 whatever the account (the machine itself is
+    exempt by default: tests, `movierec up` and benchmarks run there)."""
+    limited = settings.model_copy(
+        update={
+            "rate_limit_exempt": [],
+            "auth_requests_per_ip_per_minute": 3,
+            "namespace": f"{settings.namespace}-per-address",
+        }
+    )
+    async with serving(spec, limited) as app, asgi_client(app) as client:
+        codes = []
+        for i in range(5):
+            form = {"username": f"nobody{i}@example.com", "password": "wrong password"}
+            codes.append((await client.post("/auth/login", data=form)).status_code)
+        reset = await client.post("/auth/password-reset", json={"email": "a@example.com"})
+    assert codes == [401, 401, 401, 429, 429]
+    assert reset.status_code == 429 and int(reset.headers["retry-after"]) <= 60

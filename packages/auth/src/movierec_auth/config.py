@@ -37,6 +37,11 @@ class Settings(ServiceSettings):
     #: Password of `create-admin` when not typed at the prompt.
     admin_password: SecretStr | None = None
     purge_interval_seconds: int = Field(default=3600, ge=60)
+    #: Registrations, logins, refreshes and reset requests per client address and minute
+    #: (then 429); the edge limits every address too. Addresses in ``rate_limit_exempt``
+    #: (the machine itself, by default: `movierec up`, tests, benchmarks) are not counted.
+    auth_requests_per_ip_per_minute: int = Field(default=30, ge=1)
+    rate_limit_exempt: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     #: How long a mailed password reset link works.
     password_reset_ttl_minutes: int = Field(default=30, ge=5, le=1440)
     #: Reset mails per email address and hour (more requests are answered alike, unsent).

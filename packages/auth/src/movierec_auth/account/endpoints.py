@@ -29,6 +29,15 @@ from movierec_common.errors import problem_response
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 AccountsDep = Annotated[AccountService, Depends(current_service)]
+
+
+async def _per_address(request: Request, accounts: AccountsDep) -> None:
+    """The credential endpoints are limited per client address (the edge's
+    X-Forwarded-For, which uvicorn trusts from ``FORWARDED_ALLOW_IPS``)."""
+    await accounts.limit_address(request.client.host if request.client else None)
+
+
+PerAddress = [Depends(_per_address)]
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
@@ -44,6 +53,7 @@ def _no_store(response: Response) -> None:
 
 @router.post(
     "/register",
+    dependencies=PerAddress,
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
     responses={409: {"description": "Email already registered", **PROBLEM}},
@@ -54,6 +64,7 @@ async def register(body: RegisterRequest, session: SessionDep, accounts: Account
 
 @router.post(
     "/login",
+    dependencies=PerAddress,
     summary="Log in with email and password (OAuth2 password form; username = email)",
     responses={
         401: {"description": "Wrong email or password", **PROBLEM},
@@ -73,6 +84,7 @@ async def login(
 
 @router.post(
     "/refresh",
+    dependencies=PerAddress,
     response_model=TokenPair,
     summary="Exchange a refresh token for a new token pair (rotation)",
     responses={401: {"description": "Invalid, expired or reused refresh token", **PROBLEM}},
@@ -163,6 +175,7 @@ async def change_password(
 
 @router.post(
     "/password-reset",
+    dependencies=PerAddress,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Mail a single-use password reset link (the same answer whether the account exists)",
 )
@@ -175,6 +188,7 @@ async def request_password_reset(
 
 @router.post(
     "/password-reset/confirm",
+    dependencies=PerAddress,
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with the mailed token; every session ends",
     responses={

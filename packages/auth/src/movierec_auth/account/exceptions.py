@@ -60,3 +60,13 @@ class InvalidResetTokenError(ProblemError):
 
     def __init__(self) -> None:
         super().__init__("This password reset link is invalid, used or expired; ask for a new one.")
+
+
+class TooManyRequestsError(ProblemError):
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests from this address; try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )

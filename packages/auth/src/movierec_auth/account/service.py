@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from movierec_auth.account.exceptions import (
     InvalidResetTokenError,
     RefreshTokenReusedError,
     TooManyAttemptsError,
+    TooManyRequestsError,
     WeakPasswordError,
     WrongPasswordError,
 )
@@ -71,6 +73,10 @@ class AccountService:
             prefix=f"{settings.namespace}:auth:login-failures",
             window_seconds=settings.login_window_seconds,
         )
+        self.per_address = FailClosedCounter(
+            runtime.redis, prefix=f"{settings.namespace}:auth:per-address", window_seconds=60
+        )
+        self.exempt = [ipaddress.ip_network(n) for n in settings.rate_limit_exempt]
         self.reset_requests = FailClosedCounter(
             runtime.redis, prefix=f"{settings.namespace}:auth:password-resets", window_seconds=3600
         )
@@ -141,6 +147,20 @@ class AccountService:
         await self._end_sessions(session, user.id, announce=False)  # user.deleted says it
         await self.events.emit(session, "user.deleted", UserDeleted(user_id=user.id))
         log.info("user_deleted", user_id=str(user.id))
+
+    async def limit_address(self, address: str | None) -> None:
+        """Count a credential request of the client ``address``; 429 past the limit."""
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            ip = None
+        if ip is not None and any(ip in network for network in self.exempt):
+            return
+        subject = str(ip) if ip is not None else "unknown"
+        if await self._throttled(self.per_address, subject) > (
+            self.settings.auth_requests_per_ip_per_minute
+        ):
+            raise TooManyRequestsError(await self.per_address.retry_after(subject))
 
     # -- passwords ---------------------------------------------------------------------
 
