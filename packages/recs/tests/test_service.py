@@ -5,6 +5,7 @@ deleted users, model reloads, validation."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from movierec_common.events import (
     WatchAdded,
 )
 from movierec_recs import training
+from movierec_recs.models.bundle import from_bytes
 from movierec_testkit import eventually
 
 HORROR = set(range(1, 21))
@@ -195,6 +197,40 @@ async def test_deleting_a_user_removes_their_data(client, token, world, publish,
     assert await rated_by(runtime, user) == set()
 
 
+async def test_a_deleted_user_is_forgotten_by_every_stored_model(world, publish, runtime, settings):
+    """The consumer queues the forget task with the deletion (through the outbox); the
+    task rewrites each stored model without the user's id and vector."""
+    user = fan_of(world, "Horror", 8)
+
+    async def models() -> dict[str, bytes]:
+        async with runtime.database.transaction() as session:
+            rows = await session.execute(text("SELECT version, artifact FROM model"))
+            return {r.version: bytes(r.artifact) for r in rows}
+
+    def knows(artifact: bytes) -> bool:
+        return str(user) in {str(u) for u in from_bytes(artifact)[0].dataset.user_ids}
+
+    assert any(knows(a) for a in (await models()).values())
+    await publish("user.deleted", UserDeleted(user_id=user))
+
+    async def queued() -> bool:
+        async with runtime.database.transaction() as session:
+            rows = await session.execute(
+                text("SELECT body FROM outbox WHERE headers ->> 'task' = :t"),
+                {"t": runtime.spec.task_name("forget_user_in_models")},
+            )
+            return [str(user)] in [json.loads(bytes(r.body))[0] for r in rows]
+
+    await eventually(queued, timeout=10)
+    rewritten = await training.forget_in_models(settings, {str(user)})
+    assert rewritten
+    after = await models()
+    assert not any(knows(a) for a in after.values())
+    bundle, _ = from_bytes(after[rewritten[0]])
+    assert bundle.parts["lightfm"].user_vectors.any()  # the other users' vectors stay
+    assert await training.forget_in_models(settings, {str(user)}) == []  # nothing left
+
+
 async def test_a_new_model_is_served_and_a_failed_training_keeps_the_old(
     client, world, settings, monkeypatch
 ):
@@ -205,7 +241,8 @@ async def test_a_new_model_is_served_and_a_failed_training_keeps_the_old(
 
     await eventually(lambda: serving(version), timeout=5)
     info = (await client.get("/recommendations/model")).json()
-    assert info["sizes"]["items"] >= 59 and info["sizes"]["users"] >= 29
+    # (30 fans, of whom other tests delete a few)
+    assert info["sizes"]["items"] >= 59 and info["sizes"]["users"] >= 25
     assert info["sizes"]["artifact_bytes"] > 0
 
     def broken(*args, **kwargs):

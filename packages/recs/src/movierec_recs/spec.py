@@ -13,7 +13,7 @@ from movierec_recs.readmodel.handlers import readmodel_handlers
 from movierec_recs.serving.endpoints import router
 from movierec_recs.serving.recommender import Recommender
 from movierec_recs.tables import metadata
-from movierec_recs.tasks import beat, register_train_task
+from movierec_recs.tasks import beat, register_forget_task, register_train_task
 
 
 @asynccontextmanager
@@ -26,7 +26,8 @@ spec: ServiceSpec[Settings, Recommender] = ServiceSpec(
     name="recs", prefix="recommendations", port=8005, settings=Settings, service=Recommender,
     title="movierec recommendations",
     description="Personal recommendations with reasons, fresh after every watch and rating.",
-    routers=[router], handlers=readmodel_handlers, tasks=[register_train_task], beat=beat,
-    lifespan=lifespan, commands=[evaluate_command, recommend_batch, train],
+    routers=[router], handlers=readmodel_handlers, beat=beat, lifespan=lifespan,
+    tasks=[register_train_task, register_forget_task],
+    commands=[evaluate_command, recommend_batch, train],
     tables=[metadata], migrations=Path(__file__).parent / "migrations",
 )  # fmt: skip

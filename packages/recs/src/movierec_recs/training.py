@@ -8,9 +8,10 @@ previous model keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from movierec_common.db import oneoff_transaction
 from movierec_common.logging import get_logger
 from movierec_recs.config import Settings
-from movierec_recs.models.bundle import ModelBundle, evaluate_scorer, to_bytes
+from movierec_recs.models.bundle import ModelBundle, evaluate_scorer, forget_users, to_bytes
 from movierec_recs.models.data import Dataset, Interactions
 from movierec_recs.models.evaluation import holdout_split
 from movierec_recs.readmodel import repository
@@ -129,6 +130,7 @@ async def train(
             log.info("training_skipped", reason=f"the newest model is only {age:.0f} s old")
             return None
         note("loading interactions")
+        loaded_at = datetime.now(UTC) - timedelta(seconds=1)
         dataset = await load_dataset(session, settings.implicit_score)
         if not dataset.n_items or not len(dataset.interactions):
             raise NothingToTrainError(
@@ -157,6 +159,11 @@ async def train(
                 "artifact_bytes": len(artifact),
             },
         )
+        # Users deleted while this training ran are in its data, not in the models the
+        # forget task rewrote: leave them out of this one too.
+        gone = await repository.users_deleted_since(session, loaded_at)
+        if gone:
+            artifact = forget_users(artifact, gone) or artifact
         note("saving")
         stored = StoredModel(
             version=version,
@@ -168,3 +175,23 @@ async def train(
         await repository.save_model(session, stored, keep=settings.keep_models)
     log.info("model_trained", version=version, **manifest["sizes"], metrics=metrics)
     return version
+
+
+async def forget_in_models(settings: Settings, users: set[str]) -> list[str]:
+    """Rewrite every stored model that learned something of ``users`` (deleted accounts)
+    without it; the versions rewritten. Serving processes keep the copy they loaded until
+    the next version replaces it."""
+    rewritten: list[str] = []
+    async with oneoff_transaction(settings.resolved_database_url) as session:
+        versions = await repository.model_versions(session)
+    for version in versions:
+        async with oneoff_transaction(settings.resolved_database_url) as session:
+            stored = await repository.load_model(session, version)
+            if stored is None:
+                continue
+            scrubbed = await asyncio.to_thread(forget_users, stored.artifact, users)
+            if scrubbed is not None:
+                await repository.replace_artifact(session, version, scrubbed)
+                rewritten.append(version)
+    log.info("users_forgotten_in_models", users=len(users), versions=rewritten)
+    return rewritten

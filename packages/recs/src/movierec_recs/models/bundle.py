@@ -233,6 +233,27 @@ def to_bytes(bundle: ModelBundle, *, meta: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def forget_users(raw: bytes, users: set[str]) -> bytes | None:
+    """The artifact ``raw`` without what it learned of ``users`` (deleted accounts): their
+    ids blanked and their LightFM vectors zeroed, everything else as it was. None when it
+    holds none of them."""
+    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    ids = arrays["user_ids"]
+    rows = [i for i, u in enumerate(ids) if str(u) in users]
+    if not rows:
+        return None
+    ids = ids.copy()
+    ids[rows] = ""
+    vectors = arrays["lightfm_users"].copy()
+    vectors[rows] = 0
+    arrays.update(user_ids=ids, lightfm_users=vectors)
+    buffer = io.BytesIO()
+    savez: Callable[..., None] = np.savez_compressed
+    savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
 def from_bytes(raw: bytes) -> tuple[ModelBundle, dict[str, Any]]:
     """The bundle saved by :func:`to_bytes` (its dataset holds ids only, no catalog) and
     its manifest."""

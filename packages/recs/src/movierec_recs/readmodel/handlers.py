@@ -29,6 +29,7 @@ from movierec_recs.readmodel import repository
 from movierec_recs.serving.recommender import Recommender
 
 TRAIN_TASK = "train"
+FORGET_TASK = "forget_user_in_models"
 
 
 def readmodel_handlers(recommender: Recommender) -> Handlers:
@@ -56,6 +57,9 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
         data: UserDeleted = event.data()
         await repository.delete_user(session, data.user_id)
         touched(session, {data.user_id})
+        # The stored models learned a vector of the user: rewritten without it, off the
+        # consumer's path.
+        await record(session, runtime.task(FORGET_TASK, str(data.user_id)))
 
     async def movie_upserted(session: AsyncSession, event: Event) -> None:
         data: MovieUpserted = event.data()

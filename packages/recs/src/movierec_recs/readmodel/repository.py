@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import array_rows, as_record, insert_rows
+from movierec_common.tables import tombstone_table
 from movierec_recs.tables import app_user, interaction, model, movie, movie_revision, training_state
 from movierec_recs.tables import watch as watch_table
 
@@ -326,6 +327,21 @@ async def newest_model_age(session: AsyncSession) -> float | None:
 async def load_model(session: AsyncSession, version: str) -> StoredModel | None:
     row = (await session.execute(select(model).where(model.c.version == version))).first()
     return as_record(StoredModel, row) if row is not None else None
+
+
+async def model_versions(session: AsyncSession) -> list[str]:
+    return list((await session.execute(select(model.c.version))).scalars())
+
+
+async def replace_artifact(session: AsyncSession, version: str, artifact: bytes) -> None:
+    await session.execute(update(model).where(model.c.version == version).values(artifact=artifact))
+
+
+async def users_deleted_since(session: AsyncSession, since: datetime) -> set[str]:
+    """Ids of the users whose deletion this service applied since ``since``."""
+    t = tombstone_table.c
+    query = select(t.entity_id).where(t.kind == "user", t.deleted_at >= since)
+    return set((await session.execute(query)).scalars())
 
 
 async def save_model(session: AsyncSession, stored: StoredModel, *, keep: int) -> None:
