@@ -45,8 +45,10 @@ USERS_PER_CLIENT = 3
 MOVIES = 150
 #: Seconds between two requests of one client (12 clients: about 100 requests/s).
 PACE = 0.12
-#: How long each server stays dead.
-DOWN = 3.0
+#: How long each part stays dead (PostgreSQL: as long as the outage of the review that
+#: found the API frozen for 29 s after it).
+DOWN = {"postgres": 14.0}
+DOWN_DEFAULT = 3.0
 #: Steady load after each recovery, before the next fault.
 SETTLE = 3.0
 RECOVERY_LIMIT = 5.0
@@ -182,7 +184,7 @@ class Chaos:
         window = Window(name, time.monotonic())
         self.windows.append(window)
         await kill()
-        await asyncio.sleep(DOWN)
+        await asyncio.sleep(DOWN.get(name, DOWN_DEFAULT))
         await start()
         back = time.monotonic()
         try:
