@@ -37,7 +37,7 @@ import pytest_asyncio
 from movierec_testkit import eventually
 from movierec_testkit.platform import Platform
 from movierec_testkit.servers import PrivatePostgres, PrivateRabbitMQ, PrivateRedis
-from movierec_testkit.writes import WriteClient, assert_nothing_lost, tally
+from movierec_testkit.writes import WriteClient, assert_nothing_lost, know_movies, tally
 from movierec_tools.scratch import ScratchRun
 
 CLIENTS = 12
@@ -93,15 +93,7 @@ async def platform(servers, signing):
         env={"MOVIEREC_RECS_TRAIN_MIN_INTERVAL_SECONDS": "100000"},
     )
     await platform.start()
-    for service in ("ratings", "history"):
-        conn = await asyncpg.connect(platform.database_url(service))
-        try:
-            await conn.execute(
-                "INSERT INTO known_movie SELECT i, 'Movie ' || i FROM generate_series(1, $1) i",
-                MOVIES,
-            )
-        finally:
-            await conn.close()
+    await know_movies(platform, ("ratings", "history"), MOVIES)
     try:
         yield platform
     finally:

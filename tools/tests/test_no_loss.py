@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -16,7 +15,7 @@ import pytest_asyncio
 from movierec_testkit import eventually
 from movierec_testkit.platform import Platform
 from movierec_testkit.proxy import TcpProxy
-from movierec_testkit.writes import WriteClient, assert_nothing_lost
+from movierec_testkit.writes import WriteClient, assert_nothing_lost, know_movies
 
 pytestmark = pytest.mark.xdist_group("platform")
 
@@ -41,15 +40,7 @@ async def platform(test_run, signing):
         amqp_url=amqp.url(test_run.amqp_url),
     )
     await platform.start()
-    for service in ("ratings", "history"):
-        conn = await asyncpg.connect(platform.database_url(service))
-        try:
-            await conn.execute(
-                "INSERT INTO known_movie SELECT i, 'Movie ' || i FROM generate_series(1, $1) i",
-                MOVIES,
-            )
-        finally:
-            await conn.close()
+    await know_movies(platform, ("ratings", "history"), MOVIES)
     try:
         yield platform, amqp
     finally:

@@ -113,7 +113,9 @@ def test_least_privilege_every_process_its_own_role_and_only_the_secrets_it_uses
     assert {f"{spec.name}_db_password" for spec in SPECS} <= _secrets(migrate)
     seed = stack_config("seed.yml")["services"]["seed"]
     assert "postgres_password" not in _secrets(seed)  # it writes as each service's role
-    redis = stack_config("infra.yml")["services"]["redis"]
+    infra = stack_config("infra.yml")
+    assert infra["networks"]["movierec"]["driver_opts"] == {"encrypted": "true"}
+    redis = infra["services"]["redis"]
     assert "--requirepass" in redis["command"][-1] and "redis_password" in _secrets(redis)
 
 

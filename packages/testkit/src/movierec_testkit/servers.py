@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aio_pika
@@ -45,6 +46,21 @@ async def _accepting(port: int, timeout: float) -> None:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"nothing accepts connections on port {port} after {timeout}s")
+
+
+async def _until_connected(
+    connect: Callable[[], Awaitable[None]], timeout: float, what: str
+) -> None:
+    """Until ``connect`` succeeds (a server starting up refuses or fails in many ways)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await connect()
+            return
+        except Exception:  # noqa: BLE001 - not up yet, whatever the error
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"private {what} did not start in {timeout:.0f} s") from None
+            await asyncio.sleep(0.1)
 
 
 class PrivateServer:
@@ -137,16 +153,11 @@ class PrivatePostgres(PrivateServer):
         return f"postgresql://postgres@127.0.0.1:{self.port}"
 
     async def ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            try:
-                conn = await asyncpg.connect(f"{self.url}/postgres", timeout=2)
-                await conn.close()
-                return
-            except (OSError, asyncpg.PostgresError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise TimeoutError("private PostgreSQL did not start") from None
-                await asyncio.sleep(0.1)
+        async def connect() -> None:
+            conn = await asyncpg.connect(f"{self.url}/postgres", timeout=2)
+            await conn.close()
+
+        await _until_connected(connect, self.start_timeout, "PostgreSQL")
 
 
 class PrivateRedis(PrivateServer):
@@ -203,13 +214,8 @@ class PrivateRabbitMQ(PrivateServer):
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
 
     async def ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            try:
-                connection = await aio_pika.connect(self.url, timeout=2)
-                await connection.close()
-                return
-            except Exception:  # noqa: BLE001 - not up yet, whatever the error
-                if time.monotonic() > deadline:
-                    raise TimeoutError("private RabbitMQ did not start") from None
-                await asyncio.sleep(0.2)
+        async def connect() -> None:
+            connection = await aio_pika.connect(self.url, timeout=2)
+            await connection.close()
+
+        await _until_connected(connect, self.start_timeout, "RabbitMQ")

@@ -116,6 +116,20 @@ def tally(clients: list[WriteClient], start: float, end: float) -> Counter[str]:
     return counts
 
 
+async def know_movies(platform: Platform, services: tuple[str, ...], count: int) -> None:
+    """Movies 1…``count`` known to the user-data ``services``, as if the catalog had
+    announced them."""
+    for service in services:
+        conn = await asyncpg.connect(platform.database_url(service))
+        try:
+            await conn.execute(
+                "INSERT INTO known_movie SELECT i, 'Movie ' || i FROM generate_series(1, $1) i",
+                count,
+            )
+        finally:
+            await conn.close()
+
+
 async def rows(url: str, sql: str) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(url)
     try:
