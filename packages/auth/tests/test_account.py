@@ -571,7 +571,7 @@ async def test_credential_requests_are_limited_per_client_address(settings):
     limited = settings.model_copy(
         update={
             "rate_limit_exempt": [],
-            "auth_requests_per_ip_per_minute": 3,
+            "requests_per_address_per_minute": 3,
             "namespace": f"{settings.namespace}-per-address",
         }
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from movierec_common.settings import ServiceSettings
@@ -40,7 +41,7 @@ class Settings(ServiceSettings):
     #: Registrations, logins, refreshes and reset requests per client address and minute
     #: (then 429); the edge limits every address too. Addresses in ``rate_limit_exempt``
     #: (the machine itself, by default: `movierec up`, tests, benchmarks) are not counted.
-    auth_requests_per_ip_per_minute: int = Field(default=30, ge=1)
+    requests_per_address_per_minute: int = Field(default=30, ge=1)
     rate_limit_exempt: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     #: How long a mailed password reset link works.
     password_reset_ttl_minutes: int = Field(default=30, ge=5, le=1440)
@@ -48,6 +49,13 @@ class Settings(ServiceSettings):
     password_reset_max_per_hour: int = Field(default=3, ge=1)
     #: Where the reset mail sends people: the token is appended.
     password_reset_url: str = "https://movierec.example/reset-password?token="  # noqa: S105
+
+    @field_validator("rate_limit_exempt")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _ended_sessions_outlive_tokens(self) -> Settings:

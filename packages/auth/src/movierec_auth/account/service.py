@@ -158,7 +158,7 @@ class AccountService:
             return
         subject = str(ip) if ip is not None else "unknown"
         if await self._throttled(self.per_address, subject) > (
-            self.settings.auth_requests_per_ip_per_minute
+            self.settings.requests_per_address_per_minute
         ):
             raise TooManyRequestsError(await self.per_address.retry_after(subject))
 
