@@ -172,12 +172,18 @@ class AccountService:
                 "Temporarily unavailable; try again shortly.", headers={"Retry-After": "5"}
             ) from exc
 
+    async def _password_attempt(self, subject: str) -> None:
+        """Count one password attempt on the account before checking it (one atomic INCR:
+        parallel guesses cannot all read "not too many yet"); 429 past the limit. Without
+        Redis, 503: throttling is security state, we refuse rather than allow guessing."""
+        if await self._throttled(self.failures, subject) > self.settings.login_max_failures:
+            raise TooManyAttemptsError(await self.failures.retry_after(subject))
+
     async def _confirm_password(self, user: User, password: str) -> None:
         """The signed-in user's password, asked again; wrong guesses count like failed
         logins (the same throttle: a stolen token cannot be used to guess it)."""
         subject = self._subject(user.email)
-        if await self._throttled(self.failures, subject) > self.settings.login_max_failures:
-            raise TooManyAttemptsError(await self.failures.retry_after(subject))
+        await self._password_attempt(subject)
         if not await self.hasher.verify(password, user.password_hash):
             raise WrongPasswordError
         with contextlib.suppress(CounterUnavailableError):
@@ -256,18 +262,7 @@ class AccountService:
 
     async def login(self, session: AsyncSession, *, email: str, password: str) -> TokenPair:
         subject = self._subject(email)
-        try:
-            # Every attempt takes its place in the window before the password is checked
-            # (one atomic INCR): parallel guesses cannot all read "not too many yet".
-            attempts = await self.failures.incr(subject)
-            if attempts > self.settings.login_max_failures:
-                raise TooManyAttemptsError(await self.failures.retry_after(subject))
-        except CounterUnavailableError as exc:
-            # Throttling is security state: without Redis we refuse rather than allow guessing.
-            raise ServiceUnavailableError(
-                "Login is temporarily unavailable; try again shortly.",
-                headers={"Retry-After": "5"},
-            ) from exc
+        await self._password_attempt(subject)
         user = await repository.get_user_by_email(session, email)
         ok = await self.hasher.verify(password, user.password_hash if user else None)
         if not ok or user is None:
