@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
 import pytest_asyncio
 import structlog
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from movierec_common import errors as kernel_errors
 from movierec_common.cache import create_redis
 from movierec_common.db import Database
+from movierec_common.direct import DirectRoute, DirectRoutes
 from movierec_common.errors import NotFoundError
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_common.settings import ServiceSettings
@@ -148,10 +151,13 @@ async def test_business_errors_carry_their_status(client):
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_a_bug_is_one_500_problem_and_one_log_line(client):
+async def test_a_bug_is_one_500_problem_and_one_log_line(client, monkeypatch):
     """The app answers the 500 itself and logs it once; before, Starlette re-raised the
     error to the server, which logged the traceback a second time."""
     with structlog.testing.capture_logs() as logs:
+        # A logger not used yet: one an earlier test used is cached (cache_logger_on_first_use)
+        # and bypasses the capture.
+        monkeypatch.setattr(kernel_errors, "log", structlog.get_logger("movierec.errors"))
         response = await client.delete("/things/7")  # the in-process transport re-raises too
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -265,3 +271,18 @@ async def test_request_durations_are_measured_from_the_request_s_start(client):
 async def test_docs_live_under_the_service_prefix(client):
     assert (await client.get("/things/openapi.json")).status_code == 200
     assert (await client.get("/things/docs")).status_code == 200
+
+
+def test_a_direct_route_must_name_a_documented_route():
+    router = APIRouter()
+
+    @router.put("/things/{thing_id}")
+    async def put_thing(thing_id: int) -> None:
+        return None
+
+    async def handler(*args: object) -> None:
+        return None
+
+    DirectRoutes([router], [DirectRoute("PUT", "/things/{thing_id}", Item, handler)])
+    with pytest.raises(ValueError, match="no documented route"):
+        DirectRoutes([router], [DirectRoute("POST", "/things/{thing_id}", Item, handler)])

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -20,7 +20,14 @@ from movierec_common.consumer import is_tombstoned
 from movierec_common.demo import demo_user_id
 from movierec_common.events import UserDeleted
 from movierec_common.service import service_spec as installed
-from movierec_testkit import consuming, eventually, publish_event, run_console
+from movierec_testkit import (
+    asgi_client,
+    consuming,
+    eventually,
+    publish_event,
+    run_console,
+    serving,
+)
 from movierec_testkit.openapi import check_openapi
 from movierec_userdata.known_movies import add_known_movies
 from movierec_userdata.service import purge
@@ -146,3 +153,117 @@ async def test_the_api_conforms_to_its_openapi_schema(service, service_spec, liv
         excluded_checks=service.excluded_checks,
     )
     assert counts and all(n > 0 for n in counts.values())
+
+
+# -- the direct route of each service's volume write (movierec_common.direct) ----------------
+
+#: Requests to the volume write that the direct route serves or hands on: (what, path, body,
+#: headers besides the token). Each is sent to the app and to the same app without its
+#: direct routes; the two answers must be the same.
+_WRITE = {
+    "history": ("POST", lambda movie: "/history", lambda movie: {"movie_id": movie}),
+    "ratings": ("PUT", lambda movie: f"/ratings/{movie}", lambda movie: {"score": 4}),
+}
+
+
+def _variants(service: str) -> list[tuple[str, str, bytes, list[tuple[str, str]], bool]]:
+    """(what, path, body, headers, with a valid token) for ``service``'s volume write."""
+    _, path, body = _WRITE[service]
+    good = json.dumps(body(7)).encode()
+    ct = [("content-type", "application/json")]
+    variants = [
+        ("valid", path(7), good, ct, True),
+        (
+            "valid, charset",
+            path(8),
+            good,
+            [("content-type", "application/json; charset=utf-8")],
+            True,
+        ),
+        ("no token", path(7), good, ct, False),
+        ("malformed token", path(7), good, [*ct, ("authorization", "Bearer not.a.token")], False),
+        ("basic scheme", path(7), good, [*ct, ("authorization", "Basic YTpi")], False),
+        ("no content type", path(9), good, [], True),
+        ("text/plain", path(7), good, [("content-type", "text/plain")], True),
+        ("vendor json", path(10), good, [("content-type", "application/vnd.x+json")], True),
+        ("two content types", path(7), good, [*ct, *ct], True),
+        ("malformed json", path(7), b'{"movie_id": ', ct, True),
+        ("empty body", path(7), b"", ct, True),
+        ("extra field", path(7), json.dumps({**body(7), "x": 1}).encode(), ct, True),
+        ("unknown movie", path(999_999), json.dumps(body(999_999)).encode(), ct, True),
+    ]
+    if service == "ratings":
+        variants += [
+            (f"path {movie!r}", path(movie), good, ct, True)
+            for movie in ("0", "abc", "+5", "05", "2147483648", "\u0663", "1.0")
+        ]
+        variants += [("bad score", path(7), b'{"score": 3.3}', ct, True)]
+    else:
+        variants += [
+            ("idempotency key", path(7), good, [*ct, ("idempotency-key", "k-1")], True),
+            ("key with a space", path(7), good, [*ct, ("idempotency-key", "k 1")], True),
+            ("key too long", path(7), good, [*ct, ("idempotency-key", "k" * 256)], True),
+            (
+                "two keys",
+                path(7),
+                good,
+                [*ct, ("idempotency-key", "a"), ("idempotency-key", "b")],
+                True,
+            ),
+            (
+                "watched in the future",
+                path(7),
+                b'{"movie_id": 7, "watched_at": "2999-01-01T00:00:00Z"}',
+                ct,
+                True,
+            ),
+        ]
+    return variants
+
+
+def _comparable(response: httpx.Response) -> tuple[Any, ...]:
+    """What two answers must share: status, content type, the body's fields (values too
+    for problems, but for the request id) and the headers a client acts on."""
+    body = response.json() if response.content else None
+    if isinstance(body, dict):
+        body.pop("request_id", None)
+        if response.is_success:
+            body = sorted(body)
+    return (
+        response.status_code,
+        response.headers.get("content-type"),
+        body,
+        response.headers.get("www-authenticate"),
+        response.headers.get("idempotent-replayed"),
+    )
+
+
+async def test_the_direct_route_answers_as_the_documented_route(service_spec, settings, app, token):
+    method, _, _ = _WRITE[service_spec.name]
+    async with (
+        serving(replace(service_spec, direct=()), settings) as plain_app,
+        asgi_client(app) as direct,
+        asgi_client(plain_app) as plain,
+    ):
+        for what, path, body, headers, with_token in _variants(service_spec.name):
+            answers = []
+            for client in (direct, plain):
+                auth = list(token(user_id=uuid.uuid4()).items()) if with_token else []
+                answers.append(
+                    await client.request(method, path, content=body, headers=[*auth, *headers])
+                )
+            assert _comparable(answers[0]) == _comparable(answers[1]), what
+
+
+async def test_the_direct_route_is_observed_like_any_other(service_spec, app, client, token):
+    method, path, body = _WRITE[service_spec.name]
+    response = await client.request(method, path(11), json=body(11), headers=token())
+    assert response.is_success
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-request-id"]
+    metrics = (await client.get("/metrics")).text
+    route = "/ratings/{movie_id}" if service_spec.name == "ratings" else "/history"
+    assert (
+        f'method="{method}",route="{route}",service="{service_spec.name}",status="{response.status_code}"'
+        in metrics
+    )

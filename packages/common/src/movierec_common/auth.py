@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPBearer
 from jwt import PyJWK
 
@@ -159,16 +159,17 @@ class TokenVerifier:
         return Principal(user_id=user_id, role=str(claims.get("role", "user")), claims=claims)
 
 
-def _verifier(request: Request) -> TokenVerifier:
-    verifier = getattr(request.app.state, "token_verifier", None)
+def verifier_of(app: FastAPI) -> TokenVerifier:
+    """The app's token verifier (made from its settings on first use)."""
+    verifier = getattr(app.state, "token_verifier", None)
     if verifier is None:
-        settings = request.app.state.settings
+        settings = app.state.settings
         verifier = TokenVerifier(
             JWKSKeyring(settings.jwt_public_keys),
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
         )
-        request.app.state.token_verifier = verifier
+        app.state.token_verifier = verifier
     return verifier
 
 
@@ -183,7 +184,7 @@ class BearerPrincipal(HTTPBearer):
         if scheme.lower() != "bearer" or not credentials:
             raise UnauthorizedError("Missing bearer token.")
         try:
-            principal = _verifier(request).verify(credentials.strip())
+            principal = verifier_of(request.app).verify(credentials.strip())
         except InvalidTokenError as exc:
             raise UnauthorizedError("Invalid or expired token.") from exc
         revocations: Revocations | None = getattr(request.app.state, "revocations", None)

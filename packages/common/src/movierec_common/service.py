@@ -31,6 +31,7 @@ from movierec_common.celery_app import create_celery, task_queue_name
 from movierec_common.cli import service_cli
 from movierec_common.consumer import BatchHandler, EventConsumer, Handler, consumer_queue_name
 from movierec_common.db import Database
+from movierec_common.direct import DirectRoute
 from movierec_common.events import Event
 from movierec_common.maintenance import report_backlog
 from movierec_common.outbox import EventEmitter, OutboxMessage, task_message
@@ -78,6 +79,9 @@ class ServiceSpec(Generic[S, T]):
     description: str
     settings: type[S]
     routers: Sequence[APIRouter]
+    #: The happy path of the volume routes, served without FastAPI's machinery (see
+    #: movierec_common.direct); each names a route of ``routers``.
+    direct: Sequence[DirectRoute] = ()
     #: Builds the service object that endpoints, handlers, tasks and commands share.
     service: Callable[[Runtime[S, T]], T]
     #: The consumer's handlers, built from the service; None for a service that consumes

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from movierec_common.cache import Cache
 from movierec_common.db import Database
+from movierec_common.direct import DirectRoute, DirectRoutes
 from movierec_common.errors import install_error_handlers, problem, problem_openapi, server_error
 from movierec_common.logging import REQUEST_ID, configure_logging, get_logger
 from movierec_common.settings import ServiceSettings
@@ -87,9 +89,16 @@ class KernelMiddleware:
     layer (each extra layer costs measurably per request on the hot cached paths)."""
 
     def __init__(
-        self, app: ASGIApp, *, service: str, max_body_bytes: int, access_log: bool = True
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        max_body_bytes: int,
+        access_log: bool = True,
+        direct: DirectRoutes | None = None,
     ) -> None:
         self.app = app
+        self.direct = direct
         self.service = service
         self.max_bytes = max_body_bytes
         self.access_log = access_log
@@ -151,7 +160,8 @@ class KernelMiddleware:
                 status = 413
             else:
                 try:
-                    await self.app(scope, limited_receive if has_body else receive, send_wrapper)
+                    app = self._app_for(scope)
+                    await app(scope, limited_receive if has_body else receive, send_wrapper)
                 except Exception as exc:
                     if not too_large:
                         if answering:
@@ -164,6 +174,14 @@ class KernelMiddleware:
         finally:
             self._observe(scope, status, time.perf_counter() - started)
             REQUEST_ID.reset(token)
+
+    def _app_for(self, scope: Scope) -> ASGIApp:
+        """The direct route serving the request (movierec_common.direct), or the app."""
+        if self.direct:
+            matched = self.direct.match(scope)
+            if matched is not None:
+                return partial(matched.serve, fallback=self.app)
+        return self.app
 
     @staticmethod
     async def _answer_bug(scope: Scope, exc: Exception, send: Send) -> None:
@@ -244,10 +262,12 @@ def create_app(
     caches: Sequence[Cache] = (),
     lifespan: Lifespan | None = None,
     description: str = "",
+    direct: Sequence[DirectRoute] = (),
 ) -> FastAPI:
     """Build a FastAPI app with the kernel's cross-cutting behaviour. The app's lifespan
     closes ``database`` and ``redis_client``, and keeps the local layers of ``caches`` in
-    step with other processes' invalidations."""
+    step with other processes' invalidations; ``direct`` routes serve the happy path of
+    documented routes without FastAPI's machinery (movierec_common.direct)."""
     configure_logging(settings.log_level, json=settings.log_json)
 
     @asynccontextmanager
@@ -326,6 +346,7 @@ def create_app(
         service=settings.service,
         max_body_bytes=settings.max_body_bytes,
         access_log=settings.access_log,
+        direct=DirectRoutes(routers, direct),
     )
     return app
 
@@ -367,6 +388,7 @@ def create_service_app(runtime: Runtime[Any, Any]) -> FastAPI:
         caches=[runtime.cache],
         lifespan=lifespan,
         description=spec.description,
+        direct=spec.direct,
     )
     app.state.runtime = runtime
     app.state.service = service

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from movierec_common.service import Handlers, ServiceSpec
 from movierec_ratings.config import Settings
-from movierec_ratings.rating.endpoints import router
+from movierec_ratings.rating.endpoints import DIRECT, router
 from movierec_ratings.rating.service import RatingService
 from movierec_ratings.tables import metadata
 from movierec_userdata.service import with_user_data
@@ -24,7 +24,7 @@ spec: ServiceSpec[Settings, RatingService] = with_user_data(
         name="ratings", prefix="ratings", port=8004, settings=Settings, service=RatingService,
         title="movierec ratings",
         description="Each user's scores (0.5–5.0) and every movie's community summary.",
-        routers=[router], handlers=handlers, tables=[metadata],
+        routers=[router], direct=DIRECT, handlers=handlers, tables=[metadata],
         migrations=Path(__file__).parent / "migrations",
     ),
     noun="ratings",

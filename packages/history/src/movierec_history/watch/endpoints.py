@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from movierec_common.deps import CurrentUser, SessionDep, current_service
+from movierec_common.deps import CurrentUser, Principal, SessionDep, current_service
+from movierec_common.direct import DirectRoute
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_history.watch.schemas import WatchIn, WatchOut
 from movierec_history.watch.service import HistoryService
@@ -48,6 +50,12 @@ async def add_watch(
         ),
     ] = None,
 ) -> Response:
+    return await _add(history, user, body, idempotency_key)
+
+
+async def _add(
+    history: HistoryService, user: Principal, body: WatchIn, idempotency_key: str | None
+) -> Response:
     entry, replayed = await history.add(
         user_id=user.user_id,
         movie_id=body.movie_id,
@@ -61,6 +69,26 @@ async def add_watch(
         media_type="application/json",
         headers={"Idempotent-Replayed": "true"} if replayed else None,
     )
+
+
+_KEY = re.compile(rb"[\x21-\x7e]{1,255}")
+
+
+async def _add_direct(
+    history: HistoryService,
+    user: Principal,
+    ids: dict[str, int],
+    body: WatchIn,
+    headers: list[tuple[bytes, bytes]],
+) -> Response | None:
+    keys = [value for name, value in headers if name == b"idempotency-key"]
+    if len(keys) > 1 or (keys and not _KEY.fullmatch(keys[0])):
+        return None  # FastAPI answers (a 422 for a malformed key)
+    return await _add(history, user, body, keys[0].decode("ascii") if keys else None)
+
+
+#: The volume route's happy path, served without FastAPI's machinery.
+DIRECT = [DirectRoute("POST", "/history", WatchIn, _add_direct)]
 
 
 @router.get("", summary="Your history, newest first", response_model=Page[WatchOut], responses=AUTH)

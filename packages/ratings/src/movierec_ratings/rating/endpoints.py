@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from movierec_common.deps import CurrentUser, current_service
+from movierec_common.deps import CurrentUser, Principal, current_service
+from movierec_common.direct import DirectRoute
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_ratings.rating.schemas import RatingIn, RatingOut, RatingSort, RatingSummaryOut
 from movierec_ratings.rating.service import RatingService
@@ -33,8 +34,18 @@ AUTH: dict[int | str, dict[str, Any]] = {
 async def set_rating(
     movie_id: MovieId, body: RatingIn, user: CurrentUser, ratings: RatingsDep
 ) -> Response:
+    return await _set_rating(ratings, user, {"movie_id": movie_id}, body, [])
+
+
+async def _set_rating(
+    ratings: RatingService,
+    user: Principal,
+    ids: dict[str, int],
+    body: RatingIn,
+    headers: list[tuple[bytes, bytes]],
+) -> Response:
     rating, created = await ratings.set(
-        user_id=user.user_id, movie_id=movie_id, score=float(body.score)
+        user_id=user.user_id, movie_id=ids["movie_id"], score=float(body.score)
     )
     # Serialised here, once: the volume path skips FastAPI's re-validation of the answer.
     return Response(
@@ -42,6 +53,10 @@ async def set_rating(
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         media_type="application/json",
     )
+
+
+#: The volume route's happy path, served without FastAPI's machinery.
+DIRECT = [DirectRoute("PUT", "/ratings/{movie_id}", RatingIn, _set_rating)]
 
 
 @router.delete(
