@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Payload(BaseModel):
@@ -174,6 +174,10 @@ class Event(BaseModel):
     """The envelope of every domain event."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+    # The validated payload, once asked for: a slot, not a pydantic private attribute (each
+    # read of one costs ~3 µs, as much as validating the payload; the consumer asks for
+    # every event twice).
+    __slots__ = ("_validated",)
 
     id: uuid.UUID
     type: str
@@ -184,7 +188,6 @@ class Event(BaseModel):
     aggregate_id: str
     aggregate_version: int
     payload: dict[str, Any]
-    _data: Payload | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         # The same event whether or not its payload has been validated yet.
@@ -199,9 +202,12 @@ class Event(BaseModel):
     def data(self) -> Any:
         """The payload validated against this event's contract (validated once: the
         consumer validates on arrival, its handlers ask again)."""
-        if self._data is None:
-            self._data = contract_for(self.type, self.version).payload.model_validate(self.payload)
-        return self._data
+        try:
+            return self._validated
+        except AttributeError:
+            data = contract_for(self.type, self.version).payload.model_validate(self.payload)
+            object.__setattr__(self, "_validated", data)
+            return data
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"))
