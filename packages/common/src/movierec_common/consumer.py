@@ -96,6 +96,7 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.max_backoff = max_backoff
         self._attempts: dict[str, int] = {}
+        self._counters: dict[str, Any] = {}
         self._buffer: asyncio.Queue[DeliveredMessage] = asyncio.Queue()
         self.applied = 0
         self.batches = 0
@@ -230,8 +231,7 @@ class EventConsumer:
             # One ack for the whole batch: deliveries are processed in order on one channel.
             last = max(items, key=lambda i: i.message.delivery_tag or 0)
             await _settle(last.message, "ack", multiple=True)
-            for item in items:
-                self._count(item)
+            self._count_batch(items)
         else:
             for item in items:
                 await self._settle(item)
@@ -390,7 +390,27 @@ class EventConsumer:
         if item.event is not None and self._attempts:
             self._attempts.pop(str(item.event.id), None)
         self.applied += item.outcome == "applied"
-        CONSUMED.labels(self.queue_name, item.outcome).inc()
+        self._counter(item.outcome).inc()
+
+    def _count_batch(self, items: list[_Item]) -> None:
+        """:meth:`_count` of a batch of applied or skipped items, with one increment each."""
+        if self._attempts:
+            for item in items:
+                self._count(item)
+            return
+        applied = sum(item.outcome == "applied" for item in items)
+        self.applied += applied
+        if applied:
+            self._counter("applied").inc(applied)
+        if len(items) > applied:
+            self._counter("skipped").inc(len(items) - applied)
+
+    def _counter(self, outcome: str) -> Any:
+        """The counter of ``outcome`` on this queue (a labels() lookup costs ~2 µs)."""
+        counter = self._counters.get(outcome)
+        if counter is None:
+            counter = self._counters[outcome] = CONSUMED.labels(self.queue_name, outcome)
+        return counter
 
     async def _settle(self, item: _Item) -> None:
         message = item.message
@@ -404,13 +424,13 @@ class EventConsumer:
             if attempts < self.max_attempts:
                 self._attempts[key] = attempts
                 await _settle(message, "nack")
-                CONSUMED.labels(self.queue_name, "retried").inc()
+                self._counter("retried").inc()
                 return
             self._attempts.pop(key, None)
         log.error("consumer_dead_lettered", queue=self.queue_name, event_id=key)
         await _settle(message, "reject")
         self.dead_lettered += 1
-        CONSUMED.labels(self.queue_name, "dead_lettered").inc()
+        self._counter("dead_lettered").inc()
 
 
 # The bookkeeping of every batch, built once (one statement each, whatever the batch size).
