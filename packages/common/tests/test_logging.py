@@ -3,13 +3,14 @@ emails), and a traceback is one plain block, in both log formats."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
 import pytest
 from sqlalchemy import text
 
-from movierec_common.logging import stdlib_formatter
+from movierec_common.logging import LINE_DELAY_SECONDS, LogLines, stdlib_formatter
 
 
 def _failing_record() -> logging.LogRecord:
@@ -43,3 +44,45 @@ async def test_database_errors_do_not_carry_their_parameters(kernel_db):
             )
     assert "division by zero" in str(failed.value)
     assert "ada@example.com" not in str(failed.value)
+
+
+class _Stream:
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.writes.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_lines_are_written_at_once_until_deferred():
+    stream = _Stream()
+    lines = LogLines(stream)
+    lines.add("a", urgent=False)
+    assert stream.writes == ["a\n"]
+
+
+async def test_deferred_lines_go_out_together_and_a_warning_keeps_their_order():
+    stream = _Stream()
+    lines = LogLines(stream)
+    lines.defer()
+    lines.add("one", urgent=False)
+    lines.add("two", urgent=False)
+    assert stream.writes == []
+    await asyncio.sleep(LINE_DELAY_SECONDS * 2)
+    assert stream.writes == ["one\ntwo\n"]
+    lines.add("three", urgent=False)
+    lines.add("a warning", urgent=True)
+    assert stream.writes == ["one\ntwo\n", "three\na warning\n"]
+    lines.write("a stdlib record\n")  # the standard library's handler: at once
+    assert stream.writes[-1] == "a stdlib record\n"
+
+
+def test_deferred_lines_from_a_thread_without_a_loop_are_written_at_once():
+    stream = _Stream()
+    lines = LogLines(stream)
+    lines.defer()
+    lines.add("from a worker", urgent=False)
+    assert stream.writes == ["from a worker\n"]

@@ -30,7 +30,13 @@ from movierec_common.cache import Cache
 from movierec_common.db import Database
 from movierec_common.direct import DirectRoute, DirectRoutes
 from movierec_common.errors import install_error_handlers, problem, problem_openapi, server_error
-from movierec_common.logging import REQUEST_ID, configure_logging, get_logger
+from movierec_common.logging import (
+    REQUEST_ID,
+    configure_logging,
+    defer_info_lines,
+    flush_log_lines,
+    get_logger,
+)
 from movierec_common.settings import ServiceSettings
 
 if TYPE_CHECKING:
@@ -274,6 +280,8 @@ def create_app(
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         listeners = [asyncio.create_task(cache.listen(stop)) for cache in caches if cache.local_ttl]
+        # The access log's lines go out in blocks while the app serves (LogLines).
+        defer_info_lines()
         try:
             if lifespan is not None:
                 async with lifespan(app):
@@ -289,6 +297,7 @@ def create_app(
                 await database.dispose()
             if redis_client is not None:
                 await redis_client.aclose()
+            flush_log_lines()
 
     app = FastAPI(
         title=title,

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -178,6 +178,8 @@ class Event(BaseModel):
     # read of one costs ~3 µs, as much as validating the payload; the consumer asks for
     # every event twice).
     __slots__ = ("_validated",)
+    if TYPE_CHECKING:
+        _validated: Payload
 
     id: uuid.UUID
     type: str
