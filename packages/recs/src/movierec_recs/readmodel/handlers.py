@@ -61,9 +61,11 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
         # consumer's path.
         await record(session, runtime.task(FORGET_TASK, str(data.user_id)))
 
-    async def movie_upserted(session: AsyncSession, event: Event) -> None:
-        data: MovieUpserted = event.data()
-        await repository.upsert_movie(session, repository.Movie(**data.model_dump()))
+    async def movies_upserted(session: AsyncSession, events: list[Event]) -> None:
+        upserted: list[MovieUpserted] = [e.data() for e in events]
+        await repository.upsert_movies(
+            session, [repository.Movie(**d.model_dump()) for d in upserted]
+        )
 
     async def movie_deleted(session: AsyncSession, event: Event) -> None:
         data: MovieDeleted = event.data()
@@ -98,10 +100,13 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
             "user.registered": user_upserted,
             "user.updated": user_upserted,
             "user.deleted": user_deleted,
-            "movie.upserted": movie_upserted,
             "movie.deleted": movie_deleted,
             "watch.removed": watch_removed,
             "rating.removed": rating_removed,
         },
-        batches={"watch.added": watches_added, "rating.set": ratings_set},
+        batches={
+            "movie.upserted": movies_upserted,
+            "watch.added": watches_added,
+            "rating.set": ratings_set,
+        },
     )

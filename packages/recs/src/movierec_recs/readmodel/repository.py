@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     REAL,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -101,25 +103,35 @@ async def user_profile(
 # -- movies ------------------------------------------------------------------------------
 
 
-async def upsert_movie(session: AsyncSession, data: Movie) -> None:
-    values = {
-        "movie_id": data.movie_id,
-        "title": data.title,
-        "year": data.year,
-        "genres": data.genres,
-        "actors": data.actors,
-        "directors": data.directors,
-        "tags": data.tags,
-        "description": data.description,
-    }
-    insert = pg_insert(movie).values(**values)
-    changed = {name: insert.excluded[name] for name in values if name != "movie_id"}
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[movie.c.movie_id],
-            set_={**changed, "deleted": False, "revision": movie_revision.next_value()},
-        )
+_MOVIE_COLUMNS = ("title", "year", "genres", "actors", "directors", "tags", "description")
+# Many movies in one statement: their rows as one JSON array (the list columns are arrays,
+# which unnest cannot carry), read back as records. Built once.
+_UPSERT_MOVIES = text(
+    """
+    INSERT INTO movie (movie_id, title, year, genres, actors, directors, tags, description)
+    SELECT movie_id, title, year, genres, actors, directors, tags, description
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        movie_id integer, title text, year integer, genres text[], actors text[],
+        directors text[], tags text[], description text
     )
+    ON CONFLICT ON CONSTRAINT movie_pkey DO UPDATE SET
+        title = excluded.title, year = excluded.year, genres = excluded.genres,
+        actors = excluded.actors, directors = excluded.directors, tags = excluded.tags,
+        description = excluded.description, deleted = false,
+        revision = nextval('movie_revision')
+    """
+)
+
+
+async def upsert_movies(session: AsyncSession, movies: list[Movie]) -> None:
+    """Insert or replace ``movies`` (undeleting them) in one statement; of several versions
+    of one movie the last wins. Each gets a new revision (the serving catalog follows)."""
+    latest = {m.movie_id: m for m in movies}
+    rows = [
+        {"movie_id": m.movie_id, **{c: getattr(m, c) for c in _MOVIE_COLUMNS}}
+        for m in latest.values()
+    ]
+    await session.execute(_UPSERT_MOVIES, {"rows": orjson.dumps(rows).decode()})
 
 
 async def delete_movie(session: AsyncSession, movie_id: int) -> None:
