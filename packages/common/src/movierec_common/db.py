@@ -131,7 +131,7 @@ DATABASE_KEY = "movierec_database"
 _WAKE_RELAY = f"BEGIN; SET LOCAL synchronous_commit TO off; NOTIFY {OUTBOX_CHANNEL}; COMMIT"
 #: The shortest time between two wake-ups a process sends while it writes continuously
 #: (the relay drains everything each time it wakes).
-WAKE_GAP_SECONDS = 0.01
+WAKE_GAP_SECONDS = 0.025
 
 AfterCommit = Callable[[], Awaitable[Any]]
 
