@@ -15,6 +15,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    true,
     tuple_,
 )
 from sqlalchemy.dialects import postgresql
@@ -148,20 +149,30 @@ _LOCK_SUMMARIES = text(
 
 def _recount() -> ReturningInsert[Any]:
     """Count, sum and histogram of the movies ``:movie_id`` from the ratings, stored: one
-    pass over each movie's ratings (an aggregate per score), built once."""
+    pass over each movie's ratings (an aggregate per score), built once.
+
+    Per movie (LATERAL), so that the plan is an index-only scan of each movie's ratings on
+    ``ix_rating_movie_score`` whatever the table's size: as a join of the movies with the
+    table, the prepared statement's generic plan read the whole table for every recount
+    (11 ms per batch with 100,000 ratings, growing with every rating)."""
     movies = array_rows(movie_id=Integer()).alias("m")
     r = rating.c
     histogram = cast(
         postgresql.array([func.count().filter(r.score == score) for score in SCORES]),
         postgresql.ARRAY(Integer),
     )
-    rebuilt = (
+    counted = (
         select(
-            movies.c.movie_id, func.count(r.score), func.coalesce(func.sum(r.score), 0), histogram
+            func.count(r.score).label("count"),
+            func.coalesce(func.sum(r.score), 0).label("total"),
+            histogram.label("histogram"),
         )
-        .select_from(movies.outerjoin(rating, r.movie_id == movies.c.movie_id))
-        .group_by(movies.c.movie_id)
+        .where(r.movie_id == movies.c.movie_id)
+        .lateral("counted")
     )
+    rebuilt = select(
+        movies.c.movie_id, counted.c.count, counted.c.total, counted.c.histogram
+    ).select_from(movies.join(counted, true()))
     insert = pg_insert(rating_summary).from_select(
         ["movie_id", "count", "total", "histogram"], rebuilt
     )
