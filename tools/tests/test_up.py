@@ -87,5 +87,14 @@ async def test_seeding_makes_demo_accounts_only_when_asked_with_a_new_password(m
 
 def test_the_banner_shows_the_issued_demo_password_or_says_there_is_none():
     ports = {"auth": 8001}
-    assert "demo login: user1@demo.movierec.example / s3cret" in up.banner([], ports, 1.0, "s3cret")
+    seeded = up.Seeded(1.0, "s3cret")
+    assert "demo login: user1@demo.movierec.example / s3cret" in up.banner(
+        [], ports, seeded, "s3cret"
+    )
     assert "no demo accounts" in up.banner([], ports, None, None)
+
+
+def test_the_banner_says_how_long_each_seeding_step_took():
+    seeded = up.Seeded(124.4, None, {"movies": 3.2, "their events": 5.0, "training": 21.0})
+    text = up.banner([], {"auth": 8001}, seeded, None)
+    assert "seeding took 124 s (movies 3 s, their events 5 s, training 21 s)" in text

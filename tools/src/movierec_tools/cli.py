@@ -206,7 +206,7 @@ def seed(data: Path | None, imdb: Path | None, state_dir: Path, demo_users: bool
         raise SetupError("no MovieLens data folder found: pass --data DIR or set MOVIEREC_DATA")
     env = platform_env(state_dir, "INFO")
     seeded = asyncio.run(run_seed(CommonSettings(), services(), env, source, demo_users=demo_users))
-    click.echo(f"seeded in {seeded.seconds:.0f} s")
+    click.echo(f"seeded in {seeded.describe()}")
     if seeded.demo_password is not None and "MOVIEREC_DEMO_PASSWORD" not in env:
         click.echo(f"demo password (printed once, not stored): {seeded.demo_password}")
 
