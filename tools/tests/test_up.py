@@ -95,6 +95,6 @@ def test_the_banner_shows_the_issued_demo_password_or_says_there_is_none():
 
 
 def test_the_banner_says_how_long_each_seeding_step_took():
-    seeded = up.Seeded(124.4, None, {"movies": 3.2, "their events": 5.0, "training": 21.0})
+    seeded = up.Seeded(124.4, None, {"movies": 3.2, "catalog events": 5.0, "training": 21.0})
     text = up.banner([], {"auth": 8001}, seeded, None)
-    assert "seeding took 124 s (movies 3 s, their events 5 s, training 21 s)" in text
+    assert "seeding took 124 s (movies 3 s, catalog events 5 s, training 21 s)" in text

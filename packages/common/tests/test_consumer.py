@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest_asyncio
 from sqlalchemy import text
 
+from movierec_common import consumer as consumer_module
 from movierec_common.consumer import EventConsumer, publish_raw
 from movierec_common.db import Database
 from movierec_common.events import (
@@ -294,3 +295,42 @@ async def test_batch_handlers_get_runs_of_one_type_in_order(applied_db, test_run
 
 async def _count_at_least(rows, n: int) -> bool:
     return len(await rows()) >= n
+
+
+async def test_the_batch_lookups_probe_the_primary_keys_however_stale_the_plan(kernel_db):
+    """The inbox, version and tombstone lookups of a batch, prepared while the tables are
+    empty and run after they grew without an ANALYZE (autovacuum off), still probe the
+    primary keys: as joins, their cached generic plans scanned the whole tables."""
+    statements = {
+        "seen": (consumer_module._SEEN.text.replace(":ids", "$1"), "uuid[]"),
+        "versions": (
+            consumer_module._VERSIONS.text.replace(":f", "$1").replace(":a", "$2"),
+            "text[], text[]",
+        ),
+        "tombstones": (
+            consumer_module._TOMBSTONES.text.replace(":k", "$1").replace(":e", "$2"),
+            "text[], text[]",
+        ),
+    }
+    args = {"seen": "('{}')", "versions": "('{}', '{}')", "tombstones": "('{}', '{}')"}
+    async with kernel_db.engine.connect() as connection:
+        await connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        for name, (sql, types) in statements.items():
+            await connection.exec_driver_sql(f"PREPARE {name}({types}) AS {sql}")
+            await connection.exec_driver_sql(f"EXECUTE {name}{args[name]}")
+        for grow in (
+            "INSERT INTO inbox (event_id, event_type)"
+            " SELECT gen_random_uuid(), 'x' FROM generate_series(1, 50000)",
+            "INSERT INTO aggregate_version (family, aggregate_id, version)"
+            " SELECT 'rating', i::text, 1 FROM generate_series(1, 50000) AS i",
+            "INSERT INTO tombstone (kind, entity_id, version)"
+            " SELECT 'user', i::text, 1 FROM generate_series(1, 50000) AS i",
+        ):
+            await connection.exec_driver_sql(grow)
+        for name in statements:
+            plan = "\n".join(
+                row[0]
+                for row in await connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}{args[name]}")
+            )
+            assert "Seq Scan" not in plan, plan
+            assert "Index" in plan, plan

@@ -230,7 +230,7 @@ async def seed(
     await run_command("movies", movies, env)
     timer.done("movies")
     await barrier(settings, platform, f"seed 2/{steps}: catalog reaching every service")
-    timer.done("their events")  # each step's name is its own: they are keys
+    timer.done("catalog events")
     if not demo_users:
         return timer.seeded(None)
     click.echo("seed 3/5: demo users, their ratings and watches")
@@ -246,7 +246,7 @@ async def seed(
     await run_command("history", ["import", *data], env)
     timer.done("watches")
     await barrier(settings, platform, "seed 4/5: ratings and watches reaching every service")
-    timer.done("the events of both")
+    timer.done("rating and watch events")
     click.echo("seed 5/5: first training")
     await run_command("recs", ["train"], env)
     timer.done("training")
