@@ -9,8 +9,21 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, Text, Uuid, delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import (
+    Float,
+    Integer,
+    Text,
+    Uuid,
+    any_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,12 +231,14 @@ async def genres_and_people(
     people: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"actor": [], "director": []})
     if not ids:
         return genres, people
-    movies = unnest(id=(Integer(), ids))
+    # `movie_id = ANY(array)`, not a join with the unnested ids: a join's generic plan, made
+    # while the catalog was empty, kept scanning the whole link tables after the import.
+    wanted = any_(literal(list(ids), ARRAY(Integer())))
     mg, g = movie_genre.c, genre.c
     rows = await session.execute(
         select(mg.movie_id, g.name)
         .join(genre, g.id == mg.genre_id)
-        .join(movies, movies.c.id == mg.movie_id)
+        .where(mg.movie_id == wanted)
         .order_by(g.name)
     )
     for movie_id, name in rows:
@@ -232,7 +247,7 @@ async def genres_and_people(
     cast = await session.execute(
         select(mp.movie_id, mp.role, p.name)
         .join(person, p.id == mp.person_id)
-        .join(movies, movies.c.id == mp.movie_id)
+        .where(mp.movie_id == wanted)
         .order_by(mp.movie_id, mp.role, mp.position)
     )
     for movie_id, role, name in cast:
