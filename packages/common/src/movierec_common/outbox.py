@@ -368,9 +368,13 @@ class OutboxRelay:
             # row (they were a fifth of the relay's time). Confirms are awaited together, so a
             # batch costs one round trip, not one per row.
             raw = await channel.get_underlay_channel()
+            # Each exchange (and task queue) once per batch, not once per row.
+            for exchange, routing_key in {
+                (r["exchange"], r["routing_key"] if not r["exchange"] else "") for r in rows
+            }:
+                await self._exchange(exchange, routing_key)
             confirms = []
             for row in rows:
-                await self._exchange(row["exchange"], row["routing_key"])
                 props = orjson.loads(row["properties"]) if row["properties"] else {}
                 headers = orjson.loads(row["headers"]) if row["headers"] else {}
                 properties = aiormq.spec.Basic.Properties(
