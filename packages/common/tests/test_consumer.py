@@ -88,10 +88,10 @@ def _consumer(db, test_run, name: str, amqp_url: str | None = None, **kw) -> Eve
 
 
 async def _started(consumer: EventConsumer) -> Running:
-    running = Running(consumer)
-    # Wait until the queue is declared and bound, so published events are routed to it.
-    await asyncio.sleep(0.3)
-    return running
+    # The queue is declared and bound first, so events published next are routed to it
+    # (a fixed wait for the consumer to declare it lost the race on a busy machine).
+    await consumer.declare_queue()
+    return Running(consumer)
 
 
 async def _publish(test_run, *events: Event) -> None:
