@@ -272,12 +272,20 @@ class EventConsumer:
             if event.id in seen or event.id in processed:
                 item.outcome = "skipped"
                 continue
-            if event.aggregate_version <= versions.get(key, 0) or _buried(event, tombstones):
+            if event.aggregate_version <= versions.get(key, 0) or (
+                tombstones and _buried(event, tombstones)
+            ):
                 item.outcome = "skipped"
                 processed[event.id] = event.type
                 continue
+            batch_handler = None if isolate else self.batch_handlers.get(event.type)
             try:
-                await self._handle(session, event, run, isolate=isolate)
+                if batch_handler is not None and (
+                    not run or self.batch_handlers[run[0].type] is batch_handler
+                ):
+                    run.append(event)  # the run's common case, without a call per event
+                else:
+                    await self._handle(session, event, run, isolate=isolate)
             except Exception as exc:
                 if not isolate:
                     raise _IsolateHandlersError from exc
