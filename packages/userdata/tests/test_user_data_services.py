@@ -183,6 +183,7 @@ def _variants(service: str) -> list[tuple[str, str, bytes, list[tuple[str, str]]
         ("no token", path(7), good, ct, False),
         ("malformed token", path(7), good, [*ct, ("authorization", "Bearer not.a.token")], False),
         ("basic scheme", path(7), good, [*ct, ("authorization", "Basic YTpi")], False),
+        ("a second token", path(11), good, [*ct, ("authorization", "Bearer not.a.token")], True),
         ("no content type", path(9), good, [], True),
         ("text/plain", path(7), good, [("content-type", "text/plain")], True),
         ("vendor json", path(10), good, [("content-type", "application/vnd.x+json")], True),

@@ -179,18 +179,24 @@ class BearerPrincipal(HTTPBearer):
 
     # Returns the verified principal where HTTPBearer returns the raw credentials.
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
-        authorization = request.headers.get("authorization")
-        scheme, _, credentials = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not credentials:
-            raise UnauthorizedError("Missing bearer token.")
-        try:
-            principal = verifier_of(request.app).verify(credentials.strip())
-        except InvalidTokenError as exc:
-            raise UnauthorizedError("Invalid or expired token.") from exc
-        revocations: Revocations | None = getattr(request.app.state, "revocations", None)
-        if revocations is not None:
-            revocations.check(principal.user_id, principal.issued_at)
-        return principal
+        return authenticate(request.app, request.headers.get("authorization"))
+
+
+def authenticate(app: FastAPI, authorization: str | None) -> Principal:
+    """The caller named by an ``Authorization`` header: a verified access token of a
+    session that has not ended; else :class:`UnauthorizedError` (the bearer dependency and
+    the direct routes both ask here)."""
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials:
+        raise UnauthorizedError("Missing bearer token.")
+    try:
+        principal = verifier_of(app).verify(credentials.strip())
+    except InvalidTokenError as exc:
+        raise UnauthorizedError("Invalid or expired token.") from exc
+    revocations: Revocations | None = getattr(app.state, "revocations", None)
+    if revocations is not None:
+        revocations.check(principal.user_id, principal.issued_at)
+    return principal
 
 
 current_principal = BearerPrincipal(

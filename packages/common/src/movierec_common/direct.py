@@ -29,7 +29,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from movierec_common.auth import InvalidTokenError, Principal, verifier_of
+from movierec_common.auth import Principal, authenticate
+from movierec_common.errors import UnauthorizedError
 
 #: A direct route's handler: (the service object, the caller, the path's ids by name, the
 #: validated body, the request's headers) → the response, or None to let FastAPI answer.
@@ -173,24 +174,16 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 
 def _principal(app: FastAPI, scope: Scope) -> Principal | None:
-    """The caller of a live session, or None (FastAPI's dependency then refuses it)."""
-    authorization = None
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            if authorization is not None:
-                return None
-            authorization = value.decode("latin-1")
-    scheme, _, credentials = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not credentials:
-        return None
+    """The caller, as the bearer dependency finds it (the first ``Authorization`` header,
+    as Starlette reads it), or None: FastAPI's dependency then refuses the request."""
+    authorization = next(
+        (value.decode("latin-1") for name, value in scope["headers"] if name == b"authorization"),
+        None,
+    )
     try:
-        principal = verifier_of(app).verify(credentials.strip())
-    except InvalidTokenError:
+        return authenticate(app, authorization)
+    except UnauthorizedError:
         return None
-    revocations = getattr(app.state, "revocations", None)
-    if revocations is not None and revocations.has_ended(principal.user_id, principal.issued_at):
-        return None
-    return principal
 
 
 def _body(model: type[BaseModel], scope: Scope, body: bytes) -> BaseModel | None:

@@ -106,13 +106,9 @@ class Revocations:
     def check(self, user_id: uuid.UUID, issued_at: float) -> None:
         """Raise :class:`UnauthorizedError` if the token was issued before the user's
         sessions ended."""
-        if self.has_ended(user_id, issued_at):
-            raise UnauthorizedError("This session has ended; log in again.")
-
-    def has_ended(self, user_id: uuid.UUID, issued_at: float) -> bool:
-        """Whether a token issued at ``issued_at`` belongs to a session that has ended."""
         ended = self._ended.get(user_id)
-        return ended is not None and issued_at < ended
+        if ended is not None and issued_at < ended:
+            raise UnauthorizedError("This session has ended; log in again.")
 
     async def refresh(self) -> int:
         """Read the rows written since the last call; returns how many."""
