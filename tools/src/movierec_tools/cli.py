@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import click
 
+from movierec_common import aio
 from movierec_common.events.schema import write_schemas
 from movierec_common.keys import generate_keypair
 from movierec_common.settings import CommonSettings
@@ -49,7 +49,7 @@ def bench(
         raise click.BadParameter("must be between 0.5 and 120 seconds", param_hint="--duration")
     if not 1 <= connections <= 512:
         raise click.BadParameter("must be between 1 and 512", param_hint="--connections")
-    output = asyncio.run(
+    output = aio.run(
         run_bench(
             cases=list(cases) or DEFAULT_CASES,
             duration=duration,
@@ -205,7 +205,7 @@ def seed(data: Path | None, imdb: Path | None, state_dir: Path, demo_users: bool
     if source is None:
         raise SetupError("no MovieLens data folder found: pass --data DIR or set MOVIEREC_DATA")
     env = platform_env(state_dir, "INFO")
-    seeded = asyncio.run(run_seed(CommonSettings(), services(), env, source, demo_users=demo_users))
+    seeded = aio.run(run_seed(CommonSettings(), services(), env, source, demo_users=demo_users))
     click.echo(f"seeded in {seeded.describe()}")
     if seeded.demo_password is not None and "MOVIEREC_DEMO_PASSWORD" not in env:
         click.echo(f"demo password (printed once, not stored): {seeded.demo_password}")
@@ -215,7 +215,7 @@ def seed(data: Path | None, imdb: Path | None, state_dir: Path, demo_users: bool
 @StateOption
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def status(state_dir: Path, as_json: bool) -> None:
-    report = asyncio.run(status_report.collect(status_report.read_state(state_dir / "up.json")))
+    report = aio.run(status_report.collect(status_report.read_state(state_dir / "up.json")))
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -259,7 +259,7 @@ def journey(
     admin = (admin_email, admin_password) if admin_email and admin_password else None
     walk = Journey(urls, admin=admin, settle=settle)
     try:
-        steps = asyncio.run(walk.run())
+        steps = aio.run(walk.run())
     except JourneyError as exc:
         for name, seconds in walk.steps:
             click.echo(f"ok    {seconds:6.2f} s  {name}")

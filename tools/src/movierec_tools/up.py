@@ -26,6 +26,7 @@ import click
 import httpx
 from tqdm import tqdm
 
+from movierec_common import aio
 from movierec_common.demo import default_imdb_file, demo_email, resolve_data_dir
 from movierec_common.keys import generate_keypair
 from movierec_common.settings import CommonSettings
@@ -397,6 +398,6 @@ async def _start(
 
 def main_up(**kwargs: Any) -> None:
     try:
-        asyncio.run(up(**kwargs))
+        aio.run(up(**kwargs))
     except KeyboardInterrupt:
         sys.exit(130)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import os
 import secrets
@@ -14,6 +13,7 @@ from tqdm import tqdm
 from movierec_auth.account.service import AccountService
 from movierec_auth.config import Settings
 from movierec_auth.security import context_words, password_problem
+from movierec_common import aio
 from movierec_common.demo import resolve_data_dir
 from movierec_common.service import ServiceSpec, pass_spec
 
@@ -41,7 +41,7 @@ def create_admin(spec: AuthSpec, email: str, first_name: str, last_name: str) ->
             )
             return str(user.id), created
 
-    user_id, created = asyncio.run(run())
+    user_id, created = aio.run(run())
     click.echo(f"{'created' if created else 'promoted'} admin {email} ({user_id})")
 
 
@@ -95,7 +95,7 @@ def import_demo_users(spec: AuthSpec, data_dir: Path | None, batch_size: int) ->
                     bar.update(len(chunk))
         return created
 
-    created = asyncio.run(run())
+    created = aio.run(run())
     click.echo(f"demo users: {created} created, {len(ids) - created} already present")
     if given is None:
         click.echo(f"demo password (printed once, not stored): {password}")

@@ -3,7 +3,6 @@ expired refresh tokens and resets. Tasks take ids and open their own runtime."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -13,6 +12,7 @@ from movierec_auth.account import repository
 from movierec_auth.account.service import PURGE_TASK, RESET_TASK, WELCOME_TASK, AccountService
 from movierec_auth.config import Settings
 from movierec_auth.mailer import create_mailer
+from movierec_common import aio
 from movierec_common.logging import get_logger
 from movierec_common.service import Runtime, ServiceSpec
 
@@ -86,7 +86,7 @@ def register_tasks(
         max_retries=5,
     )
     def send_welcome_email(user_id: str) -> None:
-        asyncio.run(welcome(uuid.UUID(user_id)))
+        aio.run(welcome(uuid.UUID(user_id)))
 
     async def reset(user_id: uuid.UUID) -> None:
         async with spec.runtime(settings) as runtime:
@@ -100,11 +100,11 @@ def register_tasks(
         max_retries=5,
     )
     def send_password_reset_email(user_id: str) -> None:
-        asyncio.run(reset(uuid.UUID(user_id)))
+        aio.run(reset(uuid.UUID(user_id)))
 
     @celery.task(name=spec.task_name(PURGE_TASK), shared=False)
     def purge_expired_refresh_tokens() -> int:
-        purged = asyncio.run(purge())
+        purged = aio.run(purge())
         log.info("refresh_tokens_purged", count=purged)
         return purged
 

@@ -4,11 +4,11 @@ happens once it is back; beat's own publish used to fail and the run was lost.""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from celery.beat import PersistentScheduler, ScheduleEntry, SchedulingError
 
+from movierec_common import aio
 from movierec_common.db import oneoff_transaction
 from movierec_common.outbox import OutboxMessage, record, task_message
 
@@ -45,7 +45,7 @@ class OutboxScheduler(PersistentScheduler):
             queue=(entry.options or {}).get("queue"),
         )
         try:
-            asyncio.run(_record(self.app.conf[DATABASE_URL_SETTING], message))
+            aio.run(_record(self.app.conf[DATABASE_URL_SETTING], message))
         except Exception as exc:
             # Celery logs it and goes on with the next entries.
             raise SchedulingError(f"could not record scheduled task {entry.name}: {exc!r}") from exc

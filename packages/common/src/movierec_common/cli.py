@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import uvicorn
 
+from movierec_common import aio
 from movierec_common.celery_app import task_queue_name
 from movierec_common.logging import configure_logging, get_logger
 from movierec_common.migrate import create_and_migrate, new_revision, schema_drift
@@ -39,7 +40,7 @@ def run_until_signalled(main: Callable[[asyncio.Event], Coroutine[Any, Any, None
             loop.add_signal_handler(sig, stop.set)
         await main(stop)
 
-    asyncio.run(runner())
+    aio.run(runner())
 
 
 def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
@@ -75,7 +76,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
     )
     def migrate() -> None:
         settings = spec.load_settings()
-        asyncio.run(
+        aio.run(
             create_and_migrate(
                 settings.resolved_database_url,
                 spec.version_folders,
@@ -91,7 +92,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
                     await consumer.declare_queue()
                     return consumer.queue_name
 
-            click.echo(f"movierec-{spec.name}: queue {asyncio.run(declare())} declared")
+            click.echo(f"movierec-{spec.name}: queue {aio.run(declare())} declared")
 
     @group.command(
         help="Write a migration that brings the migrated database to the tables in code"
@@ -101,7 +102,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
     def makemigration(message: str) -> None:
         settings = spec.load_settings()
         url = settings.resolved_database_url
-        drift = asyncio.run(schema_drift(url, spec.tables))
+        drift = aio.run(schema_drift(url, spec.tables))
         if not drift:
             raise click.ClickException("the database already matches the tables: nothing to do")
         path = new_revision(url, spec.version_folders, spec.tables, message)

@@ -26,6 +26,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from movierec_common import aio
 from movierec_common.db import ensure_database, ensure_service_database
 from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
 from movierec_common.tables import kernel_metadata
@@ -81,7 +82,7 @@ def run_env() -> None:
     url = context.config.attributes.get("database_url")
     if not url:
         raise RuntimeError("no database URL: run migrations through `movierec-<svc> migrate`")
-    asyncio.run(_run_async(url))
+    aio.run(_run_async(url))
 
 
 def include_object(

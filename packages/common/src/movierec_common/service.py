@@ -10,7 +10,6 @@ the checks of the static files (stacks, Dockerfile) list the entry points
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from movierec_common import aio
 from movierec_common.cache import Cache, create_redis
 from movierec_common.celery_app import create_celery, task_queue_name
 from movierec_common.cli import service_cli
@@ -174,7 +174,7 @@ class ServiceSpec(Generic[S, T]):
         # shared=False: a task of this app only (Celery would add it to every app made later).
         @app.task(name=report, shared=False)
         def report_task() -> dict[str, int | None]:
-            return asyncio.run(report_backlog(settings, consumes=consumes))
+            return aio.run(report_backlog(settings, consumes=consumes))
 
         entries = {"report-backlog": ("report_backlog", settings.report_interval_seconds)}
         entries.update(self.beat(settings) if self.beat else {})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from movierec_common import aio
 from movierec_common.demo import default_imdb_file, resolve_data_dir
 from movierec_common.service import ServiceSpec, pass_spec
 from movierec_movies.catalog.service import CatalogService
@@ -61,7 +61,7 @@ def import_command(
             bar.close()
 
     try:
-        report = asyncio.run(run())
+        report = aio.run(run())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     for problem in report["problems"]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
 
 from celery import Celery
 
+from movierec_common import aio
 from movierec_common.logging import get_logger
 from movierec_common.service import ServiceSpec
 from movierec_movies.catalog.service import IMPORT_TASK, CatalogService
@@ -28,7 +28,7 @@ def register_import_task(
 
     @celery.task(name=spec.task_name(IMPORT_TASK), shared=False)
     def import_catalog(job_id: str, data_dir: str, imdb_file: str | None) -> None:
-        report = asyncio.run(
+        report = aio.run(
             run(uuid.UUID(job_id), Path(data_dir), Path(imdb_file) if imdb_file else None)
         )
         log.info(

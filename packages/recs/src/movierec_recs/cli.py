@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import numpy as np
 from scipy import sparse
 from tqdm import tqdm
 
+from movierec_common import aio
 from movierec_common.service import ServiceSpec, pass_spec
 from movierec_recs import training
 from movierec_recs.config import Settings
@@ -158,7 +158,7 @@ def train(
     if data_dir is None:
         with tqdm(desc="train", unit="step") as bar:
             try:
-                version = asyncio.run(
+                version = aio.run(
                     training.train(
                         spec.load_settings(),
                         wait=True,

@@ -3,10 +3,9 @@ models."""
 
 from __future__ import annotations
 
-import asyncio
-
 from celery import Celery
 
+from movierec_common import aio
 from movierec_common.service import ServiceSpec
 from movierec_recs import training
 from movierec_recs.config import Settings
@@ -22,7 +21,7 @@ def register_train_task(
         """Fit and store a new model version; skipped while another training runs or when
         the newest model is younger than ``train_min_interval_seconds``."""
         try:
-            return asyncio.run(
+            return aio.run(
                 training.train(settings, min_interval=settings.train_min_interval_seconds)
             )
         except training.NothingToTrainError as exc:
@@ -37,7 +36,7 @@ def register_forget_task(
     @celery.task(name=spec.task_name(FORGET_TASK), shared=False)
     def forget_user_in_models(user_id: str) -> list[str]:
         """Rewrite the stored models without what they learned of a deleted user."""
-        return asyncio.run(training.forget_in_models(settings, {user_id}))
+        return aio.run(training.forget_in_models(settings, {user_id}))
 
 
 def beat(settings: Settings) -> dict[str, tuple[str, float]]:

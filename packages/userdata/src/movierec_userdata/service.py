@@ -9,7 +9,6 @@ command and the ``known_movie`` table.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from abc import ABC, abstractmethod
@@ -24,6 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
+from movierec_common import aio
 from movierec_common.demo import DemoRating, read_ratings, resolve_data_dir
 from movierec_common.errors import AccountDeletedError
 from movierec_common.events import Event, UserDeleted
@@ -168,7 +168,7 @@ def register_purge_task(
 
     @celery.task(name=spec.task_name(PURGE_TASK), shared=False)
     def purge_user(user_id: str) -> int:
-        return asyncio.run(run(uuid.UUID(user_id)))
+        return aio.run(run(uuid.UUID(user_id)))
 
 
 # -- the demo import ----------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def demo_import_command(*, noun: str, help_text: str) -> click.Command:
                 )
 
         try:
-            counts = asyncio.run(run())
+            counts = aio.run(run())
         except (FileNotFoundError, LookupError) as exc:
             raise click.ClickException(str(exc)) from exc
         for problem in counts.problems:
