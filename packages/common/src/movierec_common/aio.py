@@ -2,8 +2,9 @@
 
 uvloop, the loop uvicorn already serves the APIs on: the relays, the consumers, the bulk
 imports, the tasks and the command-line tools run on it too, so a process spends its time
-in its own work rather than in asyncio's Python transports (the recs consumer of ``movierec
-bench --case consumer`` applied 5-18 % more events/s on it, in paired runs).
+in its own work rather than in asyncio's Python transports (paired runs of ``movierec bench``
+on a quiet machine: the relay published 13-23 % more events/s on it, the recs consumer
+applied 3-4 % more).
 """
 
 from __future__ import annotations
