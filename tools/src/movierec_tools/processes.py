@@ -71,14 +71,11 @@ class ServiceProcess:
 
     async def start(self, *, timeout: float = 60.0) -> ServiceProcess:
         log = self.log_path.open("ab")
+        # Only when asked: uvloop (the tools' loop, see movierec_common.aio) refuses the
+        # user and group arguments even when they are None.
+        identity = {"user": self.user, "group": self.user} if self.user else {}
         self.proc = await asyncio.create_subprocess_exec(
-            *self.argv,
-            env=self.env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            user=self.user,
-            group=self.user,
+            *self.argv, env=self.env, stdout=log, stderr=log, start_new_session=True, **identity
         )
         log.close()
         if self.port is not None:
