@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest_asyncio
+import structlog
 from sqlalchemy import text
 
 from movierec_common import consumer as consumer_module
@@ -118,6 +119,33 @@ async def test_older_version_arriving_late_is_ignored(applied_db, test_run):
     await asyncio.sleep(0.3)
     assert sorted(v for *_, v in await _applied(applied_db)) == [4, 9]
     await running.close()
+
+
+async def test_one_consumer_per_queue_at_a_time(applied_db, test_run, monkeypatch):
+    """A second consumer of a queue (a start-first update, a scaled service) waits while the
+    first runs, then takes over: two at once could apply an older event of an aggregate
+    after a newer one committed between their version lookups."""
+    with structlog.testing.capture_logs() as logs:
+        # A logger not used yet (a cached one bypasses the capture).
+        monkeypatch.setattr(consumer_module, "log", structlog.get_logger("movierec.consumer"))
+        first = await _started(_consumer(applied_db, test_run, "exclusive"))
+        await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
+        await eventually(lambda: _has(applied_db, 1))
+        second = Running(_consumer(applied_db, test_run, "exclusive"))
+
+        async def second_waits() -> bool:
+            return any(e["event"] == "consumer_waiting" for e in logs)
+
+        await eventually(second_waits)
+        await _publish(test_run, *(_rating(uuid.uuid4(), 2, version=v) for v in range(2, 12)))
+        await eventually(lambda: _has(applied_db, 11))
+        assert (first.consumer.applied, second.consumer.applied) == (11, 0)
+        await first.close()
+        await _publish(test_run, _rating(uuid.uuid4(), 3, version=12))
+        await eventually(lambda: _has(applied_db, 12))
+        assert second.consumer.applied == 1
+        await second.close()
+    assert not [e for e in logs if e["event"] == "consumer_failed"]
 
 
 async def test_late_event_of_a_deleted_user_is_dropped(applied_db, test_run):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
+import aiormq
 from aiormq.abc import DeliveredMessage
 from prometheus_client import Counter, Histogram
 from sqlalchemy import BigInteger, Text, Uuid, bindparam, delete, select, text
@@ -150,7 +151,11 @@ class EventConsumer:
                 # The channel underneath aio_pika: its deliveries go to the buffer as they
                 # are, without a wrapper object each (a tenth of the consumer's time).
                 raw = await channel.get_underlay_channel()
-                await raw.basic_consume(queue.name, self._buffer.put)
+                # Exclusive: one consumer per queue at a time. A batch reads the versions
+                # before it writes, so a second consumer of the queue (a start-first update,
+                # a scaled service) could apply an older event after a newer one committed
+                # in between. A second one waits here until the first is gone.
+                await raw.basic_consume(queue.name, self._buffer.put, exclusive=True)
                 await self._process_until(stop, lost)
             except (TimeoutError, Exception) as exc:  # noqa: BLE001 - reconnect below
                 if self.batches > batches:
@@ -158,9 +163,17 @@ class EventConsumer:
                     # a committed batch resets the wait: reaching the broker again is not
                     # enough while the database is still down.)
                     backoff = 0.05
-                log.warning(
-                    "consumer_failed", queue=self.queue_name, error=repr(exc), retry_in=backoff
-                )
+                if _in_exclusive_use(exc):
+                    log.info(
+                        "consumer_waiting",
+                        queue=self.queue_name,
+                        reason="another consumer holds the queue",
+                        retry_in=backoff,
+                    )
+                else:
+                    log.warning(
+                        "consumer_failed", queue=self.queue_name, error=repr(exc), retry_in=backoff
+                    )
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, self.max_backoff)
@@ -456,6 +469,11 @@ _SET_VERSIONS = _versions.on_conflict_do_update(
 
 class _IsolateHandlersError(Exception):
     """A handler failed on the fast path; the batch is redone with savepoints."""
+
+
+def _in_exclusive_use(exc: BaseException) -> bool:
+    """The broker refused the consumer because another one holds the queue."""
+    return isinstance(exc, aiormq.exceptions.ChannelAccessRefused) and "exclusive use" in str(exc)
 
 
 def _message_id(message: DeliveredMessage) -> str | None:
