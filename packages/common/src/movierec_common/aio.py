@@ -18,5 +18,5 @@ T = TypeVar("T")
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """``aio.run(main)`` on a new uvloop event loop."""
+    """``asyncio.run(main)`` on a new uvloop event loop."""
     return uvloop.run(main)

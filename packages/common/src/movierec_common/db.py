@@ -322,7 +322,7 @@ async def _rollback_if_needed(conn: asyncpg.Connection) -> None:
 
 @asynccontextmanager
 async def oneoff_transaction(url: str) -> AsyncIterator[AsyncSession]:
-    """A transaction on a short-lived engine: for Celery tasks and CLIs run via asyncio.run."""
+    """A transaction on a short-lived engine: for Celery tasks and CLIs (run via aio.run)."""
     database = Database(url, pool_size=1, max_overflow=0)
     try:
         async with database.transaction() as session:
