@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -73,7 +74,7 @@ class ServiceProcess:
         log = self.log_path.open("ab")
         # Only when asked: uvloop (the tools' loop, see movierec_common.aio) refuses the
         # user and group arguments even when they are None.
-        identity = {"user": self.user, "group": self.user} if self.user else {}
+        identity: dict[str, Any] = {"user": self.user, "group": self.user} if self.user else {}
         self.proc = await asyncio.create_subprocess_exec(
             *self.argv, env=self.env, stdout=log, stderr=log, start_new_session=True, **identity
         )
