@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+from movierec_common.amqp import HEARTBEAT, connect
 from movierec_tools.processes import free_port
 
 # Run in a process of its own: pytest's log capture keeps the failure's traceback (and the
@@ -43,3 +44,17 @@ def test_a_connection_that_fails_to_open_is_closed_at_once():
         check=True,
     )
     assert result.stdout.strip() == "[]", result.stdout
+
+
+async def test_connections_agree_on_a_short_heartbeat_unless_the_url_sets_one(test_run):
+    # The broker learns that a consumer's node is gone within a couple of heartbeats: its
+    # exclusive queue is free for the replacement well within half a minute.
+    for url, expected in (
+        (test_run.amqp_url, HEARTBEAT),
+        (f"{test_run.amqp_url}?heartbeat=30", 30),
+    ):
+        connection = await connect(url)
+        try:
+            assert connection.transport.connection.connection_tune.heartbeat == expected
+        finally:
+            await connection.close()

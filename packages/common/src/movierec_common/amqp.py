@@ -25,15 +25,22 @@ def dead_letter_queue_name(queue: str) -> str:
     return f"{queue}.dead"
 
 
+#: Seconds of silence after which each side of a connection may count the other gone
+#: (RabbitMQ's default: 60), unless the URL sets ``heartbeat``. A consumer on a lost node
+#: keeps its exclusive queue until the broker counts it gone: then its replacement takes over.
+HEARTBEAT = 10
+
+
 async def connect(url: str, *, timeout: float = 5.0) -> aio_pika.abc.AbstractConnection:
     """A plain (non-robust) connection: callers own reconnection and its backoff.
 
     A connection that fails to open is closed here: left to the garbage collector, aio_pika
     schedules its close on whatever loop is current then (or warns that it never ran).
     """
-    connection = aio_pika.Connection(
-        aio_pika.connection.make_url(url), client_properties={"product": "movierec"}
-    )
+    address = aio_pika.connection.make_url(url)
+    if "heartbeat" not in address.query:
+        address = address.update_query(heartbeat=HEARTBEAT)
+    connection = aio_pika.Connection(address, client_properties={"product": "movierec"})
     try:
         await connection.connect(timeout=timeout)
     except BaseException:
