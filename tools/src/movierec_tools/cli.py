@@ -14,6 +14,7 @@ from movierec_common.settings import CommonSettings
 from movierec_tools import status as status_report
 from movierec_tools.bench import CASES, DEFAULT_CASES, run_bench
 from movierec_tools.journey import Journey, JourneyError, Urls
+from movierec_tools.load import format_report, run_load, write_report
 from movierec_tools.platform import services
 from movierec_tools.tls import self_signed
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
@@ -269,6 +270,41 @@ def journey(
     click.echo(
         "the journey succeeded" + ("" if admin else " (admin part skipped: no --admin-email)")
     )
+
+
+@cli.command(help="A steady load of synthetic users through the edge, for failure drills.")
+@click.option(
+    "--base-url",
+    "base_urls",
+    multiple=True,
+    required=True,
+    help="An edge address; repeat it for one per node (tried in turn when one fails).",
+)
+@click.option("--users", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option(
+    "--duration", type=click.FloatRange(min=1), help="Seconds; default: until SIGINT or SIGTERM."
+)
+@click.option(
+    "--windows",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The drill's windows, reported each: lines '<name> <start> <end>' (epoch seconds).",
+)
+@click.option(
+    "--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write it as JSON."
+)
+def load(
+    base_urls: tuple[str, ...],
+    users: int,
+    duration: float | None,
+    windows: Path | None,
+    report: Path | None,
+) -> None:
+    result = aio.run(run_load(list(base_urls), users=users, duration=duration, windows=windows))
+    click.echo(format_report(result))
+    if report is not None:
+        write_report(result, report)
+    if result["missing"]:
+        raise click.ClickException("acknowledged writes are missing")
 
 
 def main() -> None:
