@@ -1,4 +1,4 @@
-"""The cache fails open, loads once per key under concurrency; the counter fails closed."""
+"""The cache fails open and loads once per key under concurrency."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import pytest_asyncio
 
-from movierec_common.cache import Cache, CounterUnavailableError, FailClosedCounter, create_redis
+from movierec_common.cache import Cache, create_redis
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -82,29 +82,6 @@ async def test_failed_load_propagates_and_is_not_cached(redis_client, test_run):
     with pytest.raises(LookupError):
         await cache.get_or_set(cache.key("x"), broken)
     assert await cache.get(cache.key("x")) is None
-
-
-async def test_counter_counts_within_a_window(redis_client, test_run):
-    counter = FailClosedCounter(
-        redis_client, prefix=f"{test_run.redis_prefix}:n1", window_seconds=60
-    )
-    assert [await counter.incr("a") for _ in range(3)] == [1, 2, 3]
-    assert 0 < await counter.retry_after("a") <= 60
-    await counter.reset("a")
-    assert await counter.incr("a") == 1  # a new window
-
-
-async def test_counter_fails_closed_when_redis_is_unreachable(tcp_proxy, test_run):
-    proxy = tcp_proxy(test_run.redis_url, 6379)
-    client = create_redis(proxy.url(test_run.redis_url))
-    counter = FailClosedCounter(client, prefix=f"{test_run.redis_prefix}:n2", window_seconds=60)
-    await counter.incr("a")
-    proxy.cut()
-    with pytest.raises(CounterUnavailableError):
-        await counter.incr("a")
-    with pytest.raises(CounterUnavailableError):
-        await counter.retry_after("a")
-    await client.aclose()
 
 
 async def test_a_load_overtaken_by_an_invalidation_is_not_stored(redis_client, test_run):

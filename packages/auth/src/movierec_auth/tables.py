@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     PrimaryKeyConstraint,
     Table,
@@ -82,3 +83,14 @@ password_reset = Table(
 )
 Index("ix_password_reset_user_id", password_reset.c.user_id)
 Index("ix_password_reset_expires_at", password_reset.c.expires_at)
+
+#: The throttles' fixed windows (movierec_auth.throttle): a row per subject, reused.
+throttle_window = Table(
+    "throttle_window",
+    metadata,
+    required("key", Text),
+    required("count", Integer),
+    required("window_ends", DateTime(timezone=True)),
+    PrimaryKeyConstraint("key", name="throttle_window_pkey"),
+)
+Index("ix_throttle_window_window_ends", throttle_window.c.window_ends)

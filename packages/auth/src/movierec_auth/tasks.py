@@ -1,5 +1,5 @@
 """Celery tasks of the auth service: the welcome and password reset mails, the purge of
-expired refresh tokens and resets. Tasks take ids and open their own runtime."""
+expired refresh tokens, resets and throttle windows. Tasks take ids and open their own runtime."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from movierec_auth.account import repository
 from movierec_auth.account.service import PURGE_TASK, RESET_TASK, WELCOME_TASK, AccountService
 from movierec_auth.config import Settings
 from movierec_auth.mailer import create_mailer
+from movierec_auth.throttle import purge_ended_windows
 from movierec_common import aio
 from movierec_common.logging import get_logger
 from movierec_common.service import Runtime, ServiceSpec
@@ -62,9 +63,10 @@ async def send_password_reset(
 async def purge_expired(runtime: Runtime[Settings, AccountService]) -> int:
     async with runtime.database.transaction() as session:
         now = datetime.now(UTC)
-        return await repository.purge_refresh_tokens(
+        purged = await repository.purge_refresh_tokens(
             session, now
         ) + await repository.purge_password_resets(session, now)
+    return purged + await purge_ended_windows(runtime.database)
 
 
 def register_tasks(

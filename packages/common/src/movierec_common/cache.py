@@ -1,8 +1,9 @@
-"""Redis helpers: a fail-open JSON cache with single-flight, and a fail-closed counter.
+"""Redis helpers: a fail-open JSON cache with single-flight.
 
 Cache reads and writes never raise because Redis is unavailable: an outage is a miss,
-and the value is loaded from the source. Security state (login throttling, token
-revocation) uses :class:`FailClosedCounter`, which raises instead.
+and the value is loaded from the source. Nothing else is kept in Redis: security state
+(the login throttle, ended sessions) lives in PostgreSQL, so an outage of Redis costs
+speed only.
 """
 
 from __future__ import annotations
@@ -384,45 +385,3 @@ def _as_bytes(value: object) -> bytes | None:
     if isinstance(value, str):
         return value.encode()
     raise TypeError(f"unexpected Redis reply {value!r}")
-
-
-class CounterUnavailableError(RuntimeError):
-    """Redis could not be reached for security state: the caller must refuse the request."""
-
-
-class FailClosedCounter:
-    """A fixed-window counter in Redis that raises when Redis is unreachable."""
-
-    def __init__(self, client: redis.Redis, *, prefix: str, window_seconds: int) -> None:
-        self.client = client
-        self.prefix = prefix
-        self.window = window_seconds
-
-    def key(self, subject: str) -> str:
-        return f"{self.prefix}:{subject}"
-
-    async def incr(self, subject: str) -> int:
-        """Count one more event for ``subject`` in the current window; returns the count."""
-        key = self.key(subject)
-        try:
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, self.window, nx=True)
-                count, _ = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise CounterUnavailableError(str(exc)) from exc
-        return int(count)
-
-    async def retry_after(self, subject: str) -> int:
-        """Seconds until the current window of ``subject`` ends."""
-        try:
-            ttl = await self.client.ttl(self.key(subject))
-        except (RedisError, OSError) as exc:
-            raise CounterUnavailableError(str(exc)) from exc
-        return max(1, int(ttl)) if ttl and ttl > 0 else self.window
-
-    async def reset(self, subject: str) -> None:
-        try:
-            await self.client.delete(self.key(subject))
-        except (RedisError, OSError) as exc:
-            raise CounterUnavailableError(str(exc)) from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import ipaddress
 import secrets
@@ -36,10 +35,9 @@ from movierec_auth.security import (
     new_refresh_token,
     password_problem,
 )
+from movierec_auth.throttle import WindowCounter
 from movierec_common.auth import Principal
-from movierec_common.cache import CounterUnavailableError, FailClosedCounter
 from movierec_common.demo import demo_email, demo_user_id
-from movierec_common.errors import ServiceUnavailableError
 from movierec_common.events import UserDeleted, UserRegistered, UserSessionsEnded, UserUpdated
 from movierec_common.logging import get_logger
 from movierec_common.outbox import record
@@ -68,17 +66,13 @@ class AccountService:
         self.hasher = PasswordHasher(settings)
         self.signer = TokenSigner(settings)
         self.events = runtime.events
-        self.failures = FailClosedCounter(
-            runtime.redis,
-            prefix=f"{settings.namespace}:auth:login-failures",
-            window_seconds=settings.login_window_seconds,
+        self.failures = WindowCounter(
+            self.database, kind="login-failures", window_seconds=settings.login_window_seconds
         )
-        self.per_address = FailClosedCounter(
-            runtime.redis, prefix=f"{settings.namespace}:auth:per-address", window_seconds=60
-        )
+        self.per_address = WindowCounter(self.database, kind="per-address", window_seconds=60)
         self.exempt = [ipaddress.ip_network(n) for n in settings.rate_limit_exempt]
-        self.reset_requests = FailClosedCounter(
-            runtime.redis, prefix=f"{settings.namespace}:auth:password-resets", window_seconds=3600
+        self.reset_requests = WindowCounter(
+            self.database, kind="password-resets", window_seconds=3600
         )
 
     # -- registration and profile ------------------------------------------------------
@@ -157,27 +151,18 @@ class AccountService:
         if ip is not None and any(ip in network for network in self.exempt):
             return
         subject = str(ip) if ip is not None else "unknown"
-        if await self._throttled(self.per_address, subject) > (
-            self.settings.requests_per_address_per_minute
-        ):
-            raise TooManyRequestsError(await self.per_address.retry_after(subject))
+        counted = await self.per_address.increment(subject)
+        if counted.count > self.settings.requests_per_address_per_minute:
+            raise TooManyRequestsError(counted.retry_after)
 
     # -- passwords ---------------------------------------------------------------------
 
-    async def _throttled(self, counter: FailClosedCounter, subject: str) -> int:
-        try:
-            return await counter.incr(subject)
-        except CounterUnavailableError as exc:
-            raise ServiceUnavailableError(
-                "Temporarily unavailable; try again shortly.", headers={"Retry-After": "5"}
-            ) from exc
-
     async def _password_attempt(self, subject: str) -> None:
-        """Count one password attempt on the account before checking it (one atomic INCR:
-        parallel guesses cannot all read "not too many yet"); 429 past the limit. Without
-        Redis, 503: throttling is security state, we refuse rather than allow guessing."""
-        if await self._throttled(self.failures, subject) > self.settings.login_max_failures:
-            raise TooManyAttemptsError(await self.failures.retry_after(subject))
+        """Count one password attempt on the account before checking it (committed at once:
+        parallel guesses cannot all read "not too many yet"); 429 past the limit."""
+        counted = await self.failures.increment(subject)
+        if counted.count > self.settings.login_max_failures:
+            raise TooManyAttemptsError(counted.retry_after)
 
     async def _confirm_password(self, user: User, password: str) -> None:
         """The signed-in user's password, asked again; wrong guesses count like failed
@@ -186,8 +171,7 @@ class AccountService:
         await self._password_attempt(subject)
         if not await self.hasher.verify(password, user.password_hash):
             raise WrongPasswordError
-        with contextlib.suppress(CounterUnavailableError):
-            await self.failures.reset(subject)
+        await self.failures.reset(subject)
 
     async def _set_password(self, session: AsyncSession, user: User, password: str) -> None:
         """A new password (checked like at registration); every session of the user ends."""
@@ -219,7 +203,7 @@ class AccountService:
         answer is the same either way, and so is its cost: the count per address is kept
         for unknown addresses too; past the hourly limit nothing is sent."""
         subject = self._subject(email)
-        if await self._throttled(self.reset_requests, subject) > (
+        if (await self.reset_requests.increment(subject)).count > (
             self.settings.password_reset_max_per_hour
         ):
             log.info("password_reset_throttled")
@@ -251,8 +235,7 @@ class AccountService:
         if user is None:
             raise InvalidResetTokenError
         await self._set_password(session, user, new)
-        with contextlib.suppress(CounterUnavailableError):
-            await self.failures.reset(self._subject(user.email))
+        await self.failures.reset(self._subject(user.email))
         log.info("password_reset", user_id=str(user.id))
 
     # -- sessions ----------------------------------------------------------------------
@@ -268,10 +251,7 @@ class AccountService:
         if not ok or user is None:
             log.info("login_failed", reason="bad_credentials")
             raise InvalidCredentialsError
-        try:
-            await self.failures.reset(subject)
-        except CounterUnavailableError as exc:
-            raise ServiceUnavailableError("Login is temporarily unavailable.") from exc
+        await self.failures.reset(subject)
         family_id = uuid.uuid4()
         expires_at = _now() + timedelta(days=self.settings.refresh_token_ttl_days)
         log.info("login_succeeded", user_id=str(user.id))
