@@ -1,4 +1,5 @@
-"""``movierec``: the operator's command (up, seed, status, bench, contracts, keygen)."""
+"""``movierec``: the operator's command (up, seed, status, journey, load, bench, contracts,
+keygen, tls-cert)."""
 
 from __future__ import annotations
 
