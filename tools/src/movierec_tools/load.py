@@ -231,6 +231,8 @@ async def popular_movies(edges: Edges) -> list[int]:
         try:
             response = await edges.request("GET", path)
         except httpx.HTTPError:
+            response = None
+        if response is None or response.status_code >= 500:
             await asyncio.sleep(1)
             continue
         response.raise_for_status()
@@ -286,7 +288,11 @@ async def run_load(
         for user in crowd:
             if not user.token:
                 continue
-            ratings, watches = await user.stored()
+            try:
+                ratings, watches = await user.stored()
+            except LoadError as error:
+                missing.append(str(error))
+                continue
             missing += [
                 f"{user.email} rating {m}={s} (stored {ratings.get(m)})"
                 for m, s in user.ratings.items()
