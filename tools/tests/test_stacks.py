@@ -114,7 +114,11 @@ def test_least_privilege_every_process_its_own_role_and_only_the_secrets_it_uses
     seed = stack_config("seed.yml")["services"]["seed"]
     assert "postgres_password" not in _secrets(seed)  # it writes as each service's role
     infra = stack_config("infra.yml")
-    assert infra["networks"]["movierec"]["driver_opts"] == {"encrypted": "true"}
+    # The network is the operator's (encrypted where the kernel can): every stack joins it.
+    for name in ("infra.yml", "app.yml", "edge.yml", "seed.yml"):
+        assert stack_config(name)["networks"]["movierec"]["external"] is True
+    # Sessions of clients on a lost node end soon (their locks with them).
+    assert "tcp_keepalives_idle=10" in infra["services"]["postgres"]["command"]
     redis = infra["services"]["redis"]
     assert "--requirepass" in redis["command"][-1] and "redis_password" in _secrets(redis)
 
