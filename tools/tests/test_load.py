@@ -9,22 +9,31 @@ import time
 
 import httpx
 
-from movierec_tools.load import Edges, Outcome, Window, read_windows, window_report
+from movierec_tools.load import (
+    FAILED,
+    OK,
+    THROTTLED,
+    Edges,
+    Outcome,
+    Window,
+    read_windows,
+    window_report,
+)
 from movierec_tools.processes import free_port
 
 
 def test_a_window_counts_failures_and_the_longest_time_without_a_success():
     outcomes = [
-        Outcome(100.5, True, "GET /movies 200"),
-        Outcome(101.0, False, "PUT /ratings timeout"),
-        Outcome(103.0, False, "PUT /ratings timeout"),
-        Outcome(106.5, True, "PUT /ratings 200"),
-        Outcome(107.0, True, "GET /recommendations 429"),  # answered: not a failure
-        Outcome(120.0, False, "GET /movies 502"),  # outside the window
+        Outcome(100.5, OK, "GET /movies 200"),
+        Outcome(101.0, FAILED, "PUT /ratings timeout"),
+        Outcome(103.0, FAILED, "PUT /ratings timeout"),
+        Outcome(104.0, THROTTLED, "GET /movies 429"),  # neither a success nor a failure
+        Outcome(106.5, OK, "PUT /ratings 200"),
+        Outcome(107.0, OK, "GET /recommendations 404"),  # answered
+        Outcome(120.0, FAILED, "GET /movies 502"),  # outside the window
     ]
     report = window_report(outcomes, Window("node2 powered off", 100.0, 110.0))
-    assert report["requests"] == 5
-    assert report["failed"] == 2
+    assert (report["requests"], report["failed"], report["throttled"]) == (6, 2, 1)
     assert report["failures"] == {"PUT /ratings timeout": 2}
     assert report["longest_gap_s"] == 6.0  # 100.5 → 106.5
     # No success at all: the whole window is one gap.

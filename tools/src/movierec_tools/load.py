@@ -31,8 +31,9 @@ from typing import Any
 
 import httpx
 
-#: Seconds between two rounds of one user (20 users: about 30 requests/s).
-PACE = 0.5
+#: Seconds between two rounds of one user (20 users: about 35 requests/s, below the edge's
+#: limit per client address, 50/s: the load comes from one address).
+PACE = 2.0
 #: Movies the users act on: the catalog's most popular.
 MOVIES = 300
 #: A request that has not answered in this long has failed (connecting: per address).
@@ -41,11 +42,28 @@ TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 RELOGIN = 401
 
 
+#: What became of a request: answered, failed (5xx, timeout, no connection) or refused for
+#: the client's rate (429: neither the platform's success nor its failure).
+OK, FAILED, THROTTLED = "ok", "failed", "throttled"
+
+
 @dataclass
 class Outcome:
     at: float  # epoch seconds when the answer (or the failure) came
-    ok: bool
+    kind: str  # OK, FAILED or THROTTLED
     what: str  # "GET /movies 200", "PUT /ratings timeout", …
+
+
+def outcome_of(label: str, response: httpx.Response) -> Outcome:
+    status = response.status_code
+    if status == 429:
+        return Outcome(time.time(), THROTTLED, f"{label} 429")
+    if status < 500:
+        return Outcome(time.time(), OK, f"{label} {status}")
+    detail = ""
+    if response.headers.get("content-type", "").endswith("json"):
+        detail = str(response.json().get("detail", ""))[:70]
+    return Outcome(time.time(), FAILED, f"{label} {status} {detail}".rstrip())
 
 
 @dataclass
@@ -103,17 +121,17 @@ class User:
             try:
                 response = await self.edges.request(method, path, headers=sent, **kwargs)
             except httpx.TimeoutException:
-                self.outcomes.append(Outcome(time.time(), False, f"{label} timeout"))
+                self.outcomes.append(Outcome(time.time(), FAILED, f"{label} timeout"))
                 return None
             except httpx.HTTPError as error:
-                self.outcomes.append(Outcome(time.time(), False, f"{label} {type(error).__name__}"))
+                failure = f"{label} {type(error).__name__}"
+                self.outcomes.append(Outcome(time.time(), FAILED, failure))
                 return None
             if response.status_code == RELOGIN and self.token:
                 self.relogins += 1
                 await self.login()
                 continue
-            ok = response.status_code < 500
-            self.outcomes.append(Outcome(time.time(), ok, f"{label} {response.status_code}"))
+            self.outcomes.append(outcome_of(label, response))
             return response
         return None
 
@@ -163,11 +181,14 @@ class User:
         await self.call("GET", "/recommendations?limit=10")
 
     async def run(self, stop: asyncio.Event) -> None:
+        # Users start and pause at random: in step, their rounds would arrive as bursts.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), self.rng.uniform(0, PACE * 3))
         await self.sign_up(stop)
         while not stop.is_set():
             await self.round()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), PACE)
+                await asyncio.wait_for(stop.wait(), self.rng.uniform(0.5, 1.5) * PACE)
 
     async def stored(self) -> tuple[dict[int, float], set[str]]:
         """What the APIs hold for this user: ratings by movie, watch entry ids."""
@@ -176,10 +197,7 @@ class User:
         for path, into in (("/ratings", ratings), ("/history", watches)):
             offset = 0
             while True:
-                response = await self.call("GET", f"{path}?limit=100&offset={offset}")
-                if response is None or response.status_code != 200:
-                    raise LoadError(f"{self.email}: GET {path} failed while checking")
-                page = response.json()
+                page = await self._read(f"{path}?limit=100&offset={offset}")
                 for item in page["items"]:
                     if isinstance(into, dict):
                         into[item["movie_id"]] = item["score"]
@@ -189,6 +207,16 @@ class User:
                 if not page["items"] or offset >= page["total"]:
                     break
         return ratings, watches
+
+    async def _read(self, path: str) -> dict[str, Any]:
+        """A page, waiting out the edge's rate limit and brief failures."""
+        for _ in range(10):
+            response = await self.call("GET", path)
+            if response is not None and response.status_code == 200:
+                return dict(response.json())
+            retry = response.headers.get("retry-after", "1") if response is not None else "1"
+            await asyncio.sleep(min(5.0, float(retry) if retry.isdigit() else 1.0))
+        raise LoadError(f"{self.email}: GET {path} failed while checking")
 
 
 class LoadError(AssertionError):
@@ -209,16 +237,17 @@ def read_windows(path: Path | None) -> list[Window]:
 def window_report(outcomes: list[Outcome], window: Window) -> dict[str, Any]:
     """Requests, failed ones and the longest time without a successful answer in a window."""
     inside = sorted((o for o in outcomes if window.start <= o.at <= window.end), key=lambda o: o.at)
-    marks = [window.start, *(o.at for o in inside if o.ok), window.end]
+    marks = [window.start, *(o.at for o in inside if o.kind == OK), window.end]
     failed: dict[str, int] = {}
     for o in inside:
-        if not o.ok:
+        if o.kind == FAILED:
             failed[o.what] = failed.get(o.what, 0) + 1
     return {
         "window": window.name,
         "seconds": round(window.end - window.start, 1),
         "requests": len(inside),
         "failed": sum(failed.values()),
+        "throttled": sum(o.kind == THROTTLED for o in inside),
         "longest_gap_s": round(max(b - a for a, b in itertools.pairwise(marks)), 2),
         "failures": failed,
     }
@@ -308,12 +337,12 @@ def format_report(report: dict[str, Any]) -> str:
         f"{report['users']} users for {report['seconds']} s;"
         f" acknowledged {report['ratings_acknowledged']} ratings,"
         f" {report['watches_acknowledged']} watches; {report['relogins']} logins renewed",
-        f"{'window':<34}{'secs':>7}{'requests':>10}{'failed':>8}{'longest gap s':>15}",
+        f"{'window':<34}{'secs':>7}{'requests':>10}{'failed':>8}{'429':>6}{'longest gap s':>15}",
     ]
     for w in report["windows"]:
         lines.append(
             f"{w['window']:<34}{w['seconds']:>7}{w['requests']:>10}{w['failed']:>8}"
-            f"{w['longest_gap_s']:>15}"
+            f"{w['throttled']:>6}{w['longest_gap_s']:>15}"
         )
         lines += [f"    {n:>5} x {what}" for what, n in sorted(w["failures"].items())]
     missing = report["missing"]
