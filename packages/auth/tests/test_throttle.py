@@ -20,7 +20,8 @@ async def test_counts_per_subject_within_a_window_and_starts_again_after_a_reset
     assert [(await c.increment("a")).count for _ in range(3)] == [1, 2, 3]
     assert (await c.increment("b")).count == 1
     assert 0 < (await c.increment("a")).retry_after <= 60
-    await c.reset("a")
+    async with app.state.runtime.database.transaction() as session:
+        await c.reset(session, "a")
     assert (await c.increment("a")).count == 1
 
 

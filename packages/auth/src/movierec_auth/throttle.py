@@ -5,7 +5,8 @@ address are counted here rather than in Redis: an outage of Redis then neither s
 logins nor opens accounts to guessing, and the platform needs Redis for speed only (its
 caches). Each count is its own short transaction, committed before the request goes on:
 a request that fails afterwards has still been counted, and parallel guesses cannot all
-read "not too many yet" (the upsert takes the row's lock).
+read "not too many yet" (the upsert takes the row's lock). A reset (a right password) is
+part of the request's own transaction: it counts only if the request's work commits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import Database
 
@@ -57,9 +59,9 @@ class WindowCounter:
             count, retry_after = (await conn.execute(_INCREMENT, params)).one()
         return Count(count, retry_after)
 
-    async def reset(self, subject: str) -> None:
-        async with self.database.engine.begin() as conn:
-            await conn.execute(_RESET, {"key": self.key(subject)})
+    async def reset(self, session: AsyncSession, subject: str) -> None:
+        """Forget ``subject``'s count when ``session``'s transaction commits."""
+        await session.execute(_RESET, {"key": self.key(subject)})
 
 
 async def purge_ended_windows(database: Database) -> int:

@@ -136,7 +136,7 @@ class AccountService:
         """Delete the account, after its password was given again (a stolen access token
         alone cannot delete it)."""
         user = await self.me(session, principal=principal, lock=True)
-        await self._confirm_password(user, password)
+        await self._confirm_password(session, user, password)
         await repository.delete_user(session, user.id)  # refresh tokens go with it (cascade)
         await self._end_sessions(session, user.id, announce=False)  # user.deleted says it
         await self.events.emit(session, "user.deleted", UserDeleted(user_id=user.id))
@@ -164,14 +164,14 @@ class AccountService:
         if counted.count > self.settings.login_max_failures:
             raise TooManyAttemptsError(counted.retry_after)
 
-    async def _confirm_password(self, user: User, password: str) -> None:
+    async def _confirm_password(self, session: AsyncSession, user: User, password: str) -> None:
         """The signed-in user's password, asked again; wrong guesses count like failed
         logins (the same throttle: a stolen token cannot be used to guess it)."""
         subject = self._subject(user.email)
         await self._password_attempt(subject)
         if not await self.hasher.verify(password, user.password_hash):
             raise WrongPasswordError
-        await self.failures.reset(subject)
+        await self.failures.reset(session, subject)
 
     async def _set_password(self, session: AsyncSession, user: User, password: str) -> None:
         """A new password (checked like at registration); every session of the user ends."""
@@ -192,7 +192,7 @@ class AccountService:
     ) -> TokenPair:
         """Change the password; every session ends, this one gets a new token pair."""
         user = await self.me(session, principal=principal, lock=True)
-        await self._confirm_password(user, current)
+        await self._confirm_password(session, user, current)
         await self._set_password(session, user, new)
         log.info("password_changed", user_id=str(user.id))
         expires_at = _now() + timedelta(days=self.settings.refresh_token_ttl_days)
@@ -235,7 +235,7 @@ class AccountService:
         if user is None:
             raise InvalidResetTokenError
         await self._set_password(session, user, new)
-        await self.failures.reset(self._subject(user.email))
+        await self.failures.reset(session, self._subject(user.email))
         log.info("password_reset", user_id=str(user.id))
 
     # -- sessions ----------------------------------------------------------------------
@@ -251,7 +251,7 @@ class AccountService:
         if not ok or user is None:
             log.info("login_failed", reason="bad_credentials")
             raise InvalidCredentialsError
-        await self.failures.reset(subject)
+        await self.failures.reset(session, subject)
         family_id = uuid.uuid4()
         expires_at = _now() + timedelta(days=self.settings.refresh_token_ttl_days)
         log.info("login_succeeded", user_id=str(user.id))
