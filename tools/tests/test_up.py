@@ -39,6 +39,18 @@ async def test_a_child_that_dies_is_restarted_and_stop_leaves_none(capsys):
     assert "steady         | up" in out
 
 
+async def test_stop_also_stops_a_child_that_is_being_restarted_at_that_moment():
+    supervisor = Supervisor(color=False)
+    child = supervisor.add(
+        "late", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ)
+    )
+    spawning = asyncio.create_task(supervisor._spawn(child))  # as a restart does
+    await asyncio.sleep(0)  # under way
+    await supervisor.stop(timeout=5)
+    await spawning
+    assert not supervisor.alive()
+
+
 async def test_the_infrastructure_check_says_what_does_not_answer_and_how_to_start_it():
     settings = CommonSettings(
         postgres_url="postgresql://postgres@127.0.0.1:1",

@@ -31,6 +31,8 @@ class Child:
     started_at: float = 0.0
     color: str = "0"
     tasks: list[asyncio.Task] = field(default_factory=list)
+    #: True while its process is being started (``proc`` is still the previous one).
+    spawning: bool = False
 
 
 class Supervisor:
@@ -61,16 +63,20 @@ class Supervisor:
             child.tasks.append(asyncio.create_task(self._watch(child)))
 
     async def _spawn(self, child: Child) -> None:
-        child.proc = await asyncio.create_subprocess_exec(
-            *child.argv,
-            env=child.env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-        child.started_at = time.monotonic()
-        child.tasks.append(asyncio.create_task(self._pump(child, child.proc)))
+        child.spawning = True
+        try:
+            child.proc = await asyncio.create_subprocess_exec(
+                *child.argv,
+                env=child.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+            child.started_at = time.monotonic()
+            child.tasks.append(asyncio.create_task(self._pump(child, child.proc)))
+        finally:
+            child.spawning = False
 
     async def _pump(self, child: Child, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
@@ -102,6 +108,10 @@ class Supervisor:
 
     async def stop(self, timeout: float = 15.0) -> None:
         self.stopping = True
+        # A child being restarted at this moment finishes starting, then stops with the
+        # others (signalled now, its previous process would be, and the new one would stay).
+        while any(c.spawning for c in self.children):
+            await asyncio.sleep(0.01)
         for child in self.alive():
             if child.proc is not None:
                 with contextlib.suppress(ProcessLookupError):
