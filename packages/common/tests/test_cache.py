@@ -12,7 +12,8 @@ from movierec_common.cache import Cache, create_redis
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def redis_client(test_run):
-    client = create_redis(test_run.redis_url)
+    # Timeouts of a busy machine's test run, not a service's: the behaviour is under test.
+    client = create_redis(test_run.redis_url, timeout=5)
     yield client
     await client.aclose()
 
