@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from sqlalchemy import (
@@ -43,7 +44,6 @@ from movierec_common.logging import get_logger
 from movierec_common.settings import (
     ServiceSettings,
     database_url_on,
-    to_asyncpg_url,
     to_plain_url,
 )
 
@@ -170,6 +170,64 @@ async def _close(session: AsyncSession) -> None:
         await session.close()
 
 
+#: Per multi-host URL, the server that last accepted a connection: tried first next time.
+_last_server: dict[str, str] = {}
+
+
+def server_urls(url: str) -> list[str]:
+    """The URL once per server of a libpq-style multi-host URL
+    (``postgresql://user:pw@host1:5432,host2:5432/db?target_session_attrs=read-write``)."""
+    parts = urlsplit(to_plain_url(url))
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    return [
+        urlunsplit((parts.scheme, f"{userinfo}{at}{host}", parts.path, parts.query, ""))
+        for host in hosts.split(",")
+    ]
+
+
+async def connect_database(url: str, *, timeout: float = 5.0, **kwargs: Any) -> asyncpg.Connection:
+    """``asyncpg.connect`` to the first server of ``url`` that accepts, each one given
+    ``timeout`` seconds: with several servers and ``target_session_attrs=read-write``, the
+    current primary. The server that answered last time is tried first.
+
+    asyncpg's own multi-host connect spends one ``timeout`` on all servers together: a
+    primary that vanished (its address no longer answers) used it all up, and the new
+    primary was never tried.
+    """
+    servers = server_urls(url)
+    if len(servers) == 1:
+        return await asyncpg.connect(servers[0], timeout=timeout, **kwargs)
+    last = _last_server.get(url)
+    if last in servers:
+        servers.remove(last)
+        servers.insert(0, last)
+    for server in servers[:-1]:
+        try:
+            conn = await asyncpg.connect(server, timeout=timeout, **kwargs)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.info("database_server_skipped", server=urlsplit(server).hostname, error=repr(exc))
+            continue
+        except asyncpg.exceptions.TargetServerAttributeNotMatched:
+            continue  # a standby
+        _last_server[url] = server
+        return conn
+    conn = await asyncpg.connect(servers[-1], timeout=timeout, **kwargs)
+    _last_server[url] = servers[-1]
+    return conn
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """A SQLAlchemy engine on ``url`` (one server or several, see :func:`connect_database`) whose
+    connections :func:`connect_database` opens; ``connect_args`` go to it."""
+    connect_args = kwargs.pop("connect_args", {})
+    plain = to_plain_url(url)
+
+    async def creator() -> asyncpg.Connection:
+        return await connect_database(plain, **connect_args)
+
+    return create_async_engine("postgresql+asyncpg://", async_creator=creator, **kwargs)
+
+
 class Database:
     """Engine + session factory of one service database."""
 
@@ -183,8 +241,8 @@ class Database:
         application_name: str = "movierec",
     ) -> None:
         self.url = to_plain_url(url)
-        self.engine: AsyncEngine = create_async_engine(
-            to_asyncpg_url(url),
+        self.engine: AsyncEngine = create_engine(
+            url,
             pool_size=pool_size,
             max_overflow=max_overflow,
             # A database restart heals without restarting the service.
@@ -283,6 +341,7 @@ class Database:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
                     self.url,
+                    connect=connect_database,
                     min_size=1,
                     max_size=self._pool_size,
                     timeout=5,
@@ -335,7 +394,7 @@ async def ensure_database(server_url: str, name: str) -> bool:
     """Create database ``name`` on the server unless it exists. True when it was created."""
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unsafe database name: {name!r}")
-    conn = await asyncpg.connect(_maintenance_url(server_url), timeout=10)
+    conn = await connect_database(_maintenance_url(server_url), timeout=10)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if exists:
@@ -373,7 +432,7 @@ async def ensure_service_database(server_url: str, name: str, role: str, passwor
     role but administrators able to connect to that database."""
     if not name.replace("_", "").isalnum() or not role.replace("_", "").isalnum():
         raise ValueError(f"unsafe database or role name: {name!r}, {role!r}")
-    conn = await asyncpg.connect(_maintenance_url(server_url), timeout=10)
+    conn = await connect_database(_maintenance_url(server_url), timeout=10)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
         verb = "ALTER ROLE %I WITH" if exists else "CREATE ROLE %I"
@@ -392,7 +451,7 @@ async def ensure_service_database(server_url: str, name: str, role: str, passwor
     finally:
         await conn.close()
     # A database migrated before it had its own role: hand its objects over.
-    conn = await asyncpg.connect(database_url_on(to_plain_url(server_url), name), timeout=10)
+    conn = await connect_database(database_url_on(to_plain_url(server_url), name), timeout=10)
     try:
         async with conn.transaction():
             for (statement,) in await conn.fetch(_FOREIGN_OBJECTS, role):
@@ -406,7 +465,7 @@ async def drop_database(server_url: str, name: str) -> None:
     """Drop database ``name`` (terminating its connections) if it exists."""
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unsafe database name: {name!r}")
-    conn = await asyncpg.connect(_maintenance_url(server_url), timeout=10)
+    conn = await connect_database(_maintenance_url(server_url), timeout=10)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

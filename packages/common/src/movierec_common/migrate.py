@@ -24,11 +24,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from movierec_common import aio
-from movierec_common.db import ensure_database, ensure_service_database
-from movierec_common.settings import database_url_on, to_asyncpg_url, to_plain_url
+from movierec_common.db import create_engine, ensure_database, ensure_service_database
+from movierec_common.settings import database_url_on, to_plain_url
 from movierec_common.tables import kernel_metadata
 
 #: The Alembic environment (env.py, script.py.mako) and the kernel's own revisions.
@@ -68,7 +67,7 @@ def _do_run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_async_engine(to_asyncpg_url(url), poolclass=pool.NullPool)
+    engine = create_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_do_run)
@@ -134,7 +133,7 @@ async def schema_drift(database_url: str, metadata: Sequence[MetaData]) -> list[
         )
         return list(compare_metadata(migration, target))
 
-    engine = create_async_engine(to_asyncpg_url(database_url), poolclass=pool.NullPool)
+    engine = create_engine(database_url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(compare)

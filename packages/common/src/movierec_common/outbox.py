@@ -41,6 +41,7 @@ from movierec_common.db import (
     OUTBOX_CHANNEL,
     after_commit,
     array_rows,
+    connect_database,
 )
 from movierec_common.events import Event, make_event
 from movierec_common.events.contracts import Payload
@@ -293,10 +294,15 @@ class OutboxRelay:
     async def _ensure_db(self) -> asyncpg.Pool:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                self.database_url, min_size=1, max_size=1, timeout=5, command_timeout=30
+                self.database_url,
+                connect=connect_database,
+                min_size=1,
+                max_size=1,
+                timeout=5,
+                command_timeout=30,
             )
         if self._listen_conn is None or self._listen_conn.is_closed():
-            self._listen_conn = await asyncpg.connect(self.database_url, timeout=5)
+            self._listen_conn = await connect_database(self.database_url, timeout=5)
             await self._listen_conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
             self._listen_conn.add_termination_listener(self._on_listen_lost)
             self._wake.set()  # catch up on whatever was committed while we were not listening

@@ -110,11 +110,6 @@ class ServiceSettings(CommonSettings):
             return self.database_url
         return database_url_on(self.postgres_url, f"movierec_{self.service}")
 
-    @property
-    def sqlalchemy_url(self) -> str:
-        """The database URL with the asyncpg driver, for SQLAlchemy."""
-        return to_asyncpg_url(self.resolved_database_url)
-
 
 def with_password(url: str, password_file: Path) -> str:
     """``url`` with the (first line of the) file's content as its password."""
