@@ -4,6 +4,7 @@ with the installed services' specs (names, processes, URL prefixes)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,18 +23,27 @@ DEPLOYS = [
     ("edge.yml",),
     ("seed.yml",),
     ("infra.yml", "local-infra.yml"),
+    ("infra-ha.yml",),
     ("app.yml", "local-app.yml"),
     ("edge.yml", "local-edge.yml"),
 ]
 
 
-def stack_config(*files: str) -> dict:
+def stack_config(*files: str, **environment: str) -> dict:
+    """The stack as `docker stack config` resolves it (``environment``: variables set)."""
     docker = shutil.which("docker")
     assert docker, "the docker client is needed to validate the stack files"
     args = [docker, "stack", "config"]
     for name in files:
         args += ["-c", str(STACKS / name)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=STACKS)
+    done = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=STACKS,
+        env={**os.environ, **environment},
+    )
     assert done.returncode == 0, done.stderr
     return yaml.safe_load(done.stdout)
 
@@ -153,3 +163,32 @@ def test_the_images_are_built_from_the_specs_and_never_carry_the_test_kit():
         assert f"movierec-{spec.name} " not in dockerfile
     build = (ROOT / "tools" / "build-wheels").read_text()
     assert "movierec_testkit" in build and "rm -f" in build
+
+
+def test_the_replicated_database_has_two_nodes_a_monitor_each_on_its_own_node():
+    services = stack_config("infra-ha.yml")["services"]
+    placements = {}
+    for name in ("postgres-1", "postgres-2", "pg-monitor"):
+        service = services[name]
+        deploy = service["deploy"]
+        assert deploy["replicas"] == 1
+        # Clients reach the task itself: a vanished primary's name stops resolving.
+        assert deploy["endpoint_mode"] == "dnsrr"
+        (constraint,) = deploy["placement"]["constraints"]
+        placements[name] = constraint
+        assert {"postgres_password", "postgres_replication_password"} <= _secrets(service)
+        assert service["environment"]["PG_ROLE"] == ("monitor" if name == "pg-monitor" else "node")
+        assert service["environment"]["PG_HOSTNAME"] == name
+    assert len(set(placements.values())) == 3, placements
+    assert "postgres" not in services
+    # The app reaches whichever node is the primary when told where both are.
+    app = stack_config(
+        "app.yml",
+        POSTGRES_ADDRESS="postgres-1:5432,postgres-2:5432",
+        POSTGRES_OPTIONS="?target_session_attrs=read-write",
+    )
+    env = app["services"]["ratings-api"]["environment"]
+    assert env["MOVIEREC_RATINGS_DATABASE_URL"] == (
+        "postgresql://movierec_ratings@postgres-1:5432,postgres-2:5432/movierec_ratings"
+        "?target_session_attrs=read-write"
+    )
