@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from urllib.parse import urlsplit, urlunsplit
 
 from movierec_common.amqp import HEARTBEAT, connect
+from movierec_common.settings import servers_to_try
 from movierec_tools.processes import free_port
 
 # Run in a process of its own: pytest's log capture keeps the failure's traceback (and the
@@ -56,5 +58,20 @@ async def test_connections_agree_on_a_short_heartbeat_unless_the_url_sets_one(te
         connection = await connect(url)
         try:
             assert connection.transport.connection.connection_tune.heartbeat == expected
+        finally:
+            await connection.close()
+
+
+async def test_a_url_naming_a_cluster_connects_to_a_broker_that_answers(test_run):
+    """``amqp://u@rabbitmq-1:5672,rabbitmq-2:5672/``: a lost member is skipped, and the one
+    that answered is tried first next time."""
+    parts = urlsplit(test_run.amqp_url)
+    userinfo, _, broker = parts.netloc.rpartition("@")
+    down = f"127.0.0.1:{free_port()}"
+    url = urlunsplit((parts.scheme, f"{userinfo}@{down},{broker}", parts.path, "", ""))
+    for _ in range(2):
+        connection = await connect(url, timeout=2)
+        try:
+            assert servers_to_try(url)[0].endswith(f"@{broker}{parts.path}")
         finally:
             await connection.close()

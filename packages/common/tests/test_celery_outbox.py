@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import text
 
@@ -15,24 +16,32 @@ from movierec_common.settings import ServiceSettings
 from movierec_testkit import eventually
 
 
-async def test_task_message_from_the_outbox_runs_on_a_worker(kernel_db, test_run):
-    settings = ServiceSettings(service="celerytest", namespace=test_run.namespace)
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
+async def test_task_message_from_the_outbox_runs_on_a_worker(kernel_db, test_run, queue_type):
+    settings = ServiceSettings(
+        service=f"celery{queue_type}", namespace=test_run.namespace, amqp_queue_type=queue_type
+    )
     app = create_celery(settings)
     test_run.queues.append(task_queue_name(settings))
     received: list[tuple[int, str]] = []
     done = threading.Event()
 
-    @app.task(name="movierec.test.remember")
+    name = f"movierec.test.remember_{queue_type}"
+
+    @app.task(name=name)
     def remember(number: int, *, word: str) -> None:
         received.append((number, word))
         done.set()
 
     # The relay declares the queue, so a task recorded before any worker exists is kept.
     async with kernel_db.transaction() as session:
-        await record(
-            session, task_message(app, "movierec.test.remember", args=(7,), kwargs={"word": "hi"})
-        )
-    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+        await record(session, task_message(app, name, args=(7,), kwargs={"word": "hi"}))
+    relay = OutboxRelay(
+        kernel_db.url,
+        test_run.amqp_url,
+        events_exchange=test_run.events_exchange,
+        queue_type=queue_type,
+    )
     assert await relay.drain() == 1
     await relay.close()
 

@@ -6,11 +6,14 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+import aiormq
+import pytest
 import pytest_asyncio
 import structlog
 from sqlalchemy import text
 
 from movierec_common import consumer as consumer_module
+from movierec_common.amqp import connect
 from movierec_common.consumer import EventConsumer, publish_raw
 from movierec_common.db import Database
 from movierec_common.events import (
@@ -146,6 +149,39 @@ async def test_one_consumer_per_queue_at_a_time(applied_db, test_run, monkeypatc
         assert second.consumer.applied == 1
         await second.close()
     assert not [e for e in logs if e["event"] == "consumer_failed"]
+
+
+async def test_one_consumer_per_quorum_queue_at_a_time(applied_db, test_run, monkeypatch):
+    """On a RabbitMQ cluster the queues are quorum queues, which ignore exclusive consumes:
+    the queue has a single active consumer instead. A second consumer is registered but
+    gets nothing while the first runs, then takes over."""
+    queue = test_run.queue("quorum")
+    with structlog.testing.capture_logs() as logs:
+        monkeypatch.setattr(consumer_module, "log", structlog.get_logger("movierec.consumer"))
+        first = await _started(_consumer(applied_db, test_run, "quorum", queue_type="quorum"))
+        await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
+        await eventually(lambda: _has(applied_db, 1))
+        second = Running(_consumer(applied_db, test_run, "quorum", queue_type="quorum"))
+
+        async def both_attached() -> bool:
+            return sum(e["event"] == "consumer_attached" for e in logs) == 2
+
+        await eventually(both_attached)
+        await _publish(test_run, *(_rating(uuid.uuid4(), 2, version=v) for v in range(2, 12)))
+        await eventually(lambda: _has(applied_db, 11))
+        assert (first.consumer.applied, second.consumer.applied) == (11, 0)
+        await first.close()
+        await _publish(test_run, _rating(uuid.uuid4(), 3, version=12))
+        await eventually(lambda: _has(applied_db, 12))
+        assert second.consumer.applied == 1
+        await second.close()
+    assert not [e for e in logs if e["event"] == "consumer_failed"]
+    # It is a quorum queue: declaring it classic is refused.
+    connection = await connect(test_run.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        with pytest.raises(aiormq.exceptions.ChannelPreconditionFailed):
+            await channel.declare_queue(queue, durable=True)
 
 
 async def test_late_event_of_a_deleted_user_is_dropped(applied_db, test_run):

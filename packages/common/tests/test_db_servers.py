@@ -13,7 +13,8 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from movierec_common.db import Database, connect_database, server_urls
+from movierec_common.db import Database, connect_database
+from movierec_common.settings import server_urls
 
 #: An address nobody answers on: connecting to it waits until the timeout (or fails at once
 #: where the network is unreachable): either way it must not hold up the next server.
@@ -34,7 +35,8 @@ def test_a_url_is_split_into_one_url_per_server():
         "postgresql://u:p%40w@a:5432/db?target_session_attrs=read-write",
         "postgresql://u:p%40w@b:6432/db?target_session_attrs=read-write",
     ]
-    assert server_urls("postgresql+asyncpg://h/db") == ["postgresql://h/db"]
+    assert server_urls("amqp://u@r1:5672,r2/vh") == ["amqp://u@r1:5672/vh", "amqp://u@r2/vh"]
+    assert server_urls("postgresql://h/db") == ["postgresql://h/db"]
 
 
 async def test_the_first_server_that_accepts_gets_the_connection_and_is_tried_first_next(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import Celery
+from kombu import Exchange, Queue
 
-from movierec_common.amqp import service_queue_name
-from movierec_common.settings import ServiceSettings
+from movierec_common.amqp import queue_arguments, service_queue_name
+from movierec_common.settings import ServiceSettings, server_urls
 
 
 def task_queue_name(settings: ServiceSettings) -> str:
@@ -18,11 +19,23 @@ def create_celery(settings: ServiceSettings) -> Celery:
     acks_late + reject_on_worker_lost: a task whose worker dies is redelivered;
     prefetch 1: a busy worker does not hoard tasks; confirm_publish: the broker
     confirmed every message Celery itself sends (retries); beat records its tasks in the
-    service's outbox (:class:`movierec_common.beat.OutboxScheduler`).
+    service's outbox (:class:`movierec_common.beat.OutboxScheduler`). Several brokers of a
+    cluster in the URL become kombu's failover list; the task queue has the deployment's
+    queue type (on a quorum queue, Celery turns its global QoS off by itself).
     """
     queue = task_queue_name(settings)
-    app = Celery(f"movierec_{settings.service}", broker=settings.amqp_url)
+    broker = ";".join(server_urls(settings.amqp_url))
+    app = Celery(f"movierec_{settings.service}", broker=broker)
     app.conf.update(
+        task_queues=[
+            Queue(
+                queue,
+                Exchange(""),
+                routing_key=queue,
+                durable=True,
+                queue_arguments=queue_arguments(settings.amqp_queue_type),
+            )
+        ],
         task_default_queue=queue,
         task_default_exchange="",
         task_default_routing_key=queue,

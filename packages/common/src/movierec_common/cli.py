@@ -116,6 +116,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
             settings.amqp_url,
             events_exchange=settings.events_exchange,
             name=f"{spec.name}-relay",
+            queue_type=settings.amqp_queue_type,
         )
         run_until_signalled(relay.run)
 

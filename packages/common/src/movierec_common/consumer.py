@@ -83,9 +83,11 @@ class EventConsumer:
         linger: float = 0.0,
         max_attempts: int = 3,
         max_backoff: float = 5.0,
+        queue_type: str = "classic",
     ) -> None:
         self.database = database
         self.amqp_url = amqp_url
+        self.queue_type = queue_type
         self.events_exchange = events_exchange
         self.queue_name = queue
         self.handlers = handlers
@@ -123,6 +125,7 @@ class EventConsumer:
                 events_exchange=self.events_exchange,
                 queue=self.queue_name,
                 routing_keys=self.routing_keys,
+                queue_type=self.queue_type,
             )
 
     # -- the loop ----------------------------------------------------------------------
@@ -146,16 +149,22 @@ class EventConsumer:
                     events_exchange=self.events_exchange,
                     queue=self.queue_name,
                     routing_keys=self.routing_keys,
+                    queue_type=self.queue_type,
                 )
                 self._buffer = asyncio.Queue()
                 # The channel underneath aio_pika: its deliveries go to the buffer as they
                 # are, without a wrapper object each (a tenth of the consumer's time).
                 raw = await channel.get_underlay_channel()
-                # Exclusive: one consumer per queue at a time. A batch reads the versions
-                # before it writes, so a second consumer of the queue (a start-first update,
-                # a scaled service) could apply an older event after a newer one committed
-                # in between. A second one waits here until the first is gone.
-                await raw.basic_consume(queue.name, self._buffer.put, exclusive=True)
+                # One consumer per queue at a time. A batch reads the versions before it
+                # writes, so a second consumer of the queue (a start-first update, a scaled
+                # service) could apply an older event after a newer one committed in
+                # between. On a classic queue the consume is exclusive (a second one waits
+                # here until the first is gone); a quorum queue has a single active consumer
+                # (a second one is registered but gets nothing until then).
+                await raw.basic_consume(
+                    queue.name, self._buffer.put, exclusive=self.queue_type == "classic"
+                )
+                log.info("consumer_attached", queue=self.queue_name)
                 await self._process_until(stop, lost)
             except (TimeoutError, Exception) as exc:  # noqa: BLE001 - reconnect below
                 if self.batches > batches:

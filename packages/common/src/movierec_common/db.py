@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 from sqlalchemy import (
@@ -43,7 +43,9 @@ from sqlalchemy.types import TypeEngine
 from movierec_common.logging import get_logger
 from movierec_common.settings import (
     ServiceSettings,
+    answered,
     database_url_on,
+    servers_to_try,
     to_plain_url,
 )
 
@@ -170,21 +172,6 @@ async def _close(session: AsyncSession) -> None:
         await session.close()
 
 
-#: Per multi-host URL, the server that last accepted a connection: tried first next time.
-_last_server: dict[str, str] = {}
-
-
-def server_urls(url: str) -> list[str]:
-    """The URL once per server of a libpq-style multi-host URL
-    (``postgresql://user:pw@host1:5432,host2:5432/db?target_session_attrs=read-write``)."""
-    parts = urlsplit(to_plain_url(url))
-    userinfo, at, hosts = parts.netloc.rpartition("@")
-    return [
-        urlunsplit((parts.scheme, f"{userinfo}{at}{host}", parts.path, parts.query, ""))
-        for host in hosts.split(",")
-    ]
-
-
 async def connect_database(url: str, *, timeout: float = 5.0, **kwargs: Any) -> asyncpg.Connection:
     """``asyncpg.connect`` to the first server of ``url`` that accepts, each one given
     ``timeout`` seconds: with several servers and ``target_session_attrs=read-write``, the
@@ -194,25 +181,21 @@ async def connect_database(url: str, *, timeout: float = 5.0, **kwargs: Any) -> 
     primary that vanished (its address no longer answers) used it all up, and the new
     primary was never tried.
     """
-    servers = server_urls(url)
-    if len(servers) == 1:
-        return await asyncpg.connect(servers[0], timeout=timeout, **kwargs)
-    last = _last_server.get(url)
-    if last in servers:
-        servers.remove(last)
-        servers.insert(0, last)
-    for server in servers[:-1]:
+    url = to_plain_url(url)
+    *others, last = servers = servers_to_try(url)
+    for server in others:
         try:
             conn = await asyncpg.connect(server, timeout=timeout, **kwargs)
+        except asyncpg.exceptions.TargetServerAttributeNotMatched:
+            continue  # a standby
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.info("database_server_skipped", server=urlsplit(server).hostname, error=repr(exc))
             continue
-        except asyncpg.exceptions.TargetServerAttributeNotMatched:
-            continue  # a standby
-        _last_server[url] = server
+        answered(url, server)
         return conn
-    conn = await asyncpg.connect(servers[-1], timeout=timeout, **kwargs)
-    _last_server[url] = servers[-1]
+    conn = await asyncpg.connect(last, timeout=timeout, **kwargs)
+    if len(servers) > 1:
+        answered(url, last)
     return conn
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import aio_pika
 from prometheus_client import Gauge
 
-from movierec_common.amqp import dead_letter_queue_name
+from movierec_common.amqp import connect, dead_letter_queue_name
 from movierec_common.consumer import consumer_queue_name
 from movierec_common.db import oneoff_transaction
 from movierec_common.logging import get_logger
@@ -26,7 +25,7 @@ async def report_backlog(settings: ServiceSettings, *, consumes: bool) -> dict[s
     if consumes:
         queue = dead_letter_queue_name(consumer_queue_name(settings))
         try:
-            connection = await aio_pika.connect(settings.amqp_url, timeout=5)
+            connection = await connect(settings.amqp_url)
             async with connection:
                 channel = await connection.channel()
                 declared = await channel.declare_queue(queue, passive=True)

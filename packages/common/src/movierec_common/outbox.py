@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.amqp import connect, declare_events_exchange
+from movierec_common.amqp import connect, declare_events_exchange, queue_arguments
 from movierec_common.db import (
     DATABASE_KEY,
     OUTBOX_CHANNEL,
@@ -272,9 +272,12 @@ class OutboxRelay:
         sweep_interval: float = 1.0,
         max_backoff: float = 5.0,
         name: str = "relay",
+        queue_type: str = "classic",
     ) -> None:
         self.database_url = to_plain_url(database_url)
         self.amqp_url = amqp_url
+        #: Of the task queues it declares: as their workers declare them.
+        self.queue_type = queue_type
         self.events_exchange = events_exchange
         self.batch_size = batch_size
         self.sweep_interval = sweep_interval
@@ -354,7 +357,9 @@ class OutboxRelay:
         if name == "" and routing_key not in self._declared_queues:
             # Task messages go to the default exchange; make sure their queue exists so a
             # message sent before any worker ever started is kept, not dropped.
-            await channel.declare_queue(routing_key, durable=True)
+            await channel.declare_queue(
+                routing_key, durable=True, arguments=queue_arguments(self.queue_type)
+            )
             self._declared_queues.add(routing_key)
         if name not in self._exchanges:
             # Rows recorded under another exchange name (a renamed deployment, a test run)

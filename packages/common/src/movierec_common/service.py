@@ -256,6 +256,7 @@ class Runtime(Generic[S, T]):
             handlers=with_kernel_handlers(handlers.events, kernel),
             batch_handlers=dict(handlers.batches),
             batch_size=self.settings.consumer_batch_size,
+            queue_type=self.settings.amqp_queue_type,
         )
 
     async def aclose(self) -> None:

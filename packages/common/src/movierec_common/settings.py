@@ -7,6 +7,7 @@ Shared names use the ``MOVIEREC_`` prefix; service-specific settings subclass
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -28,6 +29,12 @@ class CommonSettings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="MOVIEREC_REDIS_URL")
     amqp_url: str = Field(
         "amqp://guest:guest@127.0.0.1:5672/", validation_alias="MOVIEREC_AMQP_URL"
+    )
+    #: ``quorum`` on a RabbitMQ cluster: the event and task queues replicated on a majority
+    #: of its nodes. A queue keeps the type it was created with (a deployment switching
+    #: types deletes its empty queues first: README, "High availability").
+    amqp_queue_type: Literal["classic", "quorum"] = Field(
+        "classic", validation_alias="MOVIEREC_AMQP_QUEUE_TYPE"
     )
     events_exchange: str = Field("movierec.events", validation_alias="MOVIEREC_EVENTS_EXCHANGE")
     # Prefix of every Redis key and every queue name this deployment owns; tests use one per run.
@@ -119,6 +126,39 @@ def with_password(url: str, password_file: Path) -> str:
     user = userinfo.split(":", 1)[0] if userinfo else ""
     netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host or parts.netloc}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def server_urls(url: str) -> list[str]:
+    """The URL once per server of a multi-host URL, libpq style
+    (``postgresql://user:pw@db-1:5432,db-2:5432/db?target_session_attrs=read-write``,
+    ``amqp://user:pw@rabbitmq-1:5672,rabbitmq-2:5672/``), in the order given."""
+    parts = urlsplit(url)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    return [
+        urlunsplit((parts.scheme, f"{userinfo}{at}{host}", parts.path, parts.query, ""))
+        for host in hosts.split(",")
+    ]
+
+
+#: Per multi-host URL, the server that last took a connection.
+_last_answered: dict[str, str] = {}
+
+
+def servers_to_try(url: str) -> list[str]:
+    """:func:`server_urls`, the one that last took a connection (:func:`answered`) first:
+    after a failover the clients go straight to the new primary (or broker) once one of
+    their connections has found it."""
+    servers = server_urls(url)
+    last = _last_answered.get(url)
+    if last in servers:
+        servers.remove(last)
+        servers.insert(0, last)
+    return servers
+
+
+def answered(url: str, server: str) -> None:
+    """Record that ``server`` (one of ``url``'s) took a connection."""
+    _last_answered[url] = server
 
 
 def database_url_on(server_url: str, database: str) -> str:

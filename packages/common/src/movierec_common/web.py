@@ -37,7 +37,7 @@ from movierec_common.logging import (
     flush_log_lines,
     get_logger,
 )
-from movierec_common.settings import ServiceSettings
+from movierec_common.settings import ServiceSettings, server_urls
 
 if TYPE_CHECKING:
     from movierec_common.service import Runtime
@@ -233,16 +233,19 @@ class KernelMiddleware:
 
 
 async def _tcp_reachable(url: str, default_port: int, timeout: float = 0.5) -> bool:
-    parts = urlsplit(url)
-    try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or default_port),
-            timeout,
-        )
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    return True
+    """Whether one of the URL's servers accepts a TCP connection."""
+    for server in server_urls(url):
+        parts = urlsplit(server)
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or default_port),
+                timeout,
+            )
+        except (OSError, TimeoutError):
+            continue
+        writer.close()
+        return True
+    return False
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
