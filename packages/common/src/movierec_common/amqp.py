@@ -106,7 +106,10 @@ async def declare_consumer_queue(
         dead_letter_queue_name(queue), durable=True, arguments=queue_arguments(queue_type)
     )
     await dead.bind(dlx, routing_key=queue)
-    arguments = {"x-dead-letter-exchange": dlx_name, "x-dead-letter-routing-key": queue}
+    arguments: dict[str, Any] = {
+        "x-dead-letter-exchange": dlx_name,
+        "x-dead-letter-routing-key": queue,
+    }
     if queue_type == "quorum":
         arguments["x-single-active-consumer"] = True
     q = await channel.declare_queue(
