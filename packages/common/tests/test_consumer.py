@@ -124,20 +124,27 @@ async def test_older_version_arriving_late_is_ignored(applied_db, test_run):
     await running.close()
 
 
-async def test_one_consumer_per_queue_at_a_time(applied_db, test_run, monkeypatch):
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
+async def test_one_consumer_per_queue_at_a_time(applied_db, test_run, monkeypatch, queue_type):
     """A second consumer of a queue (a start-first update, a scaled service) waits while the
     first runs, then takes over: two at once could apply an older event of an aggregate
-    after a newer one committed between their version lookups."""
+    after a newer one committed between their version lookups. A classic queue's consume
+    is exclusive (the second is refused and retries); a quorum queue (a RabbitMQ cluster)
+    ignores exclusive consumes and has a single active consumer instead (the second is
+    registered and gets nothing)."""
+    queue = test_run.queue(queue_type)
     with structlog.testing.capture_logs() as logs:
         # A logger not used yet (a cached one bypasses the capture).
         monkeypatch.setattr(consumer_module, "log", structlog.get_logger("movierec.consumer"))
-        first = await _started(_consumer(applied_db, test_run, "exclusive"))
+        first = await _started(_consumer(applied_db, test_run, queue_type, queue_type=queue_type))
         await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
         await eventually(lambda: _has(applied_db, 1))
-        second = Running(_consumer(applied_db, test_run, "exclusive"))
+        second = Running(_consumer(applied_db, test_run, queue_type, queue_type=queue_type))
 
         async def second_waits() -> bool:
-            return any(e["event"] == "consumer_waiting" for e in logs)
+            if queue_type == "classic":
+                return any(e["event"] == "consumer_waiting" for e in logs)
+            return sum(e["event"] == "consumer_attached" for e in logs) == 2
 
         await eventually(second_waits)
         await _publish(test_run, *(_rating(uuid.uuid4(), 2, version=v) for v in range(2, 12)))
@@ -149,39 +156,13 @@ async def test_one_consumer_per_queue_at_a_time(applied_db, test_run, monkeypatc
         assert second.consumer.applied == 1
         await second.close()
     assert not [e for e in logs if e["event"] == "consumer_failed"]
-
-
-async def test_one_consumer_per_quorum_queue_at_a_time(applied_db, test_run, monkeypatch):
-    """On a RabbitMQ cluster the queues are quorum queues, which ignore exclusive consumes:
-    the queue has a single active consumer instead. A second consumer is registered but
-    gets nothing while the first runs, then takes over."""
-    queue = test_run.queue("quorum")
-    with structlog.testing.capture_logs() as logs:
-        monkeypatch.setattr(consumer_module, "log", structlog.get_logger("movierec.consumer"))
-        first = await _started(_consumer(applied_db, test_run, "quorum", queue_type="quorum"))
-        await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
-        await eventually(lambda: _has(applied_db, 1))
-        second = Running(_consumer(applied_db, test_run, "quorum", queue_type="quorum"))
-
-        async def both_attached() -> bool:
-            return sum(e["event"] == "consumer_attached" for e in logs) == 2
-
-        await eventually(both_attached)
-        await _publish(test_run, *(_rating(uuid.uuid4(), 2, version=v) for v in range(2, 12)))
-        await eventually(lambda: _has(applied_db, 11))
-        assert (first.consumer.applied, second.consumer.applied) == (11, 0)
-        await first.close()
-        await _publish(test_run, _rating(uuid.uuid4(), 3, version=12))
-        await eventually(lambda: _has(applied_db, 12))
-        assert second.consumer.applied == 1
-        await second.close()
-    assert not [e for e in logs if e["event"] == "consumer_failed"]
-    # It is a quorum queue: declaring it classic is refused.
-    connection = await connect(test_run.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        with pytest.raises(aiormq.exceptions.ChannelPreconditionFailed):
-            await channel.declare_queue(queue, durable=True)
+    if queue_type == "quorum":
+        # It is a quorum queue: declaring it classic is refused.
+        connection = await connect(test_run.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            with pytest.raises(aiormq.exceptions.ChannelPreconditionFailed):
+                await channel.declare_queue(queue, durable=True)
 
 
 async def test_late_event_of_a_deleted_user_is_dropped(applied_db, test_run):
