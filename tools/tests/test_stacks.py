@@ -165,7 +165,7 @@ def test_the_images_are_built_from_the_specs_and_never_carry_the_test_kit():
     assert "movierec_testkit" in build and "rm -f" in build
 
 
-def test_the_replicated_database_has_two_nodes_a_monitor_each_on_its_own_node():
+def test_the_replicated_data_tier_puts_each_member_on_its_own_node():
     services = stack_config("infra-ha.yml")["services"]
     placements = {}
     for name in ("postgres-1", "postgres-2", "pg-monitor"):
@@ -181,13 +181,26 @@ def test_the_replicated_database_has_two_nodes_a_monitor_each_on_its_own_node():
         assert service["environment"]["PG_HOSTNAME"] == name
     assert len(set(placements.values())) == 3, placements
     assert "postgres" not in services
+    members = [f"rabbitmq-{i}" for i in (1, 2, 3)]
+    rabbit_placements = set()
+    for name in members:
+        service = services[name]
+        assert service["hostname"] == name  # its Erlang node name: rabbit@<name>
+        assert service["environment"]["RABBITMQ_CLUSTER_NODES"] == " ".join(members)
+        assert {"rabbitmq_password", "rabbitmq_erlang_cookie"} <= _secrets(service)
+        assert service["deploy"]["endpoint_mode"] == "dnsrr"
+        rabbit_placements.add(service["deploy"]["placement"]["constraints"][0])
+    assert len(rabbit_placements) == 3
+    assert "rabbitmq" not in services
     # The app reaches whichever node is the primary when told where both are.
     app = stack_config(
         "app.yml",
         POSTGRES_ADDRESS="postgres-1:5432,postgres-2:5432",
         POSTGRES_OPTIONS="?target_session_attrs=read-write",
+        AMQP_QUEUE_TYPE="quorum",
     )
     env = app["services"]["ratings-api"]["environment"]
+    assert env["MOVIEREC_AMQP_QUEUE_TYPE"] == "quorum"
     assert env["MOVIEREC_RATINGS_DATABASE_URL"] == (
         "postgresql://movierec_ratings@postgres-1:5432,postgres-2:5432/movierec_ratings"
         "?target_session_attrs=read-write"
