@@ -19,9 +19,10 @@ import aio_pika
 import asyncpg
 import redis.asyncio as redis
 
-from movierec_common.amqp import dead_letter_queue_name
+from movierec_common.amqp import connect, dead_letter_queue_name
 from movierec_common.celery_app import task_queue_name
 from movierec_common.consumer import consumer_queue_name
+from movierec_common.db import connect_database
 from movierec_common.service import ServiceSpec, service_specs
 from movierec_common.settings import CommonSettings, ServiceSettings, database_url_on, to_plain_url
 
@@ -62,7 +63,7 @@ async def check_infrastructure(settings: CommonSettings) -> list[str]:
     """One message per server that does not answer, naming its URL and how to start it."""
     problems: list[str] = []
     try:
-        conn = await asyncpg.connect(
+        conn = await connect_database(
             database_url_on(to_plain_url(settings.postgres_url), "postgres"), timeout=5
         )
         await conn.close()
@@ -86,7 +87,7 @@ async def check_infrastructure(settings: CommonSettings) -> list[str]:
         with contextlib.suppress(Exception):
             await client.aclose()
     try:
-        connection = await aio_pika.connect(settings.amqp_url, timeout=5)
+        connection = await connect(settings.amqp_url)
         await connection.close()
     except Exception as exc:  # noqa: BLE001
         problems.append(
@@ -112,7 +113,7 @@ def _safe(url: str) -> str:
 
 async def _scalar(url: str, sql: str) -> int | None:
     try:
-        conn = await asyncpg.connect(url, timeout=5)
+        conn = await connect_database(url, timeout=5)
     except Exception:  # noqa: BLE001 - a database that is not there yet counts as unknown
         return None
     try:
@@ -154,7 +155,7 @@ class QueueState:
 async def queue_states(amqp_url: str, names: list[str]) -> dict[str, QueueState]:
     """Messages ready and consumers attached, per queue (both None: no such queue)."""
     states: dict[str, QueueState] = {}
-    connection = await aio_pika.connect(amqp_url, timeout=5)
+    connection = await connect(amqp_url)
     async with connection:
         channel = await connection.channel()
         for name in names:
@@ -244,7 +245,7 @@ async def newest_model(platform: list[Service]) -> str | None:
     if recs is None:
         return None
     try:
-        conn = await asyncpg.connect(recs.database_url, timeout=5)
+        conn = await connect_database(recs.database_url, timeout=5)
     except Exception:  # noqa: BLE001
         return None
     try:
