@@ -8,7 +8,7 @@ import textwrap
 from urllib.parse import urlsplit, urlunsplit
 
 from movierec_common.amqp import HEARTBEAT, connect
-from movierec_common.settings import servers_to_try
+from movierec_common.servers import servers_to_try
 from movierec_tools.processes import free_port
 
 # Run in a process of its own: pytest's log capture keeps the failure's traceback (and the

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from movierec_common.db import Database, connect_database
-from movierec_common.settings import server_urls
+from movierec_common.servers import server_urls
 
 #: An address nobody answers on: connecting to it waits until the timeout (or fails at once
 #: where the network is unreachable): either way it must not hold up the next server.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from movierec_common.settings import ServiceSettings, database_url_on, to_asyncpg_url
+from movierec_common.settings import ServiceSettings, database_url_on, to_plain_url
 
 
 class DemoServiceSettings(ServiceSettings):
@@ -35,7 +35,7 @@ def test_settings_accept_field_names_in_code():
 
 def test_url_helpers():
     assert database_url_on("postgresql://p@h:1/old?x=1", "new") == "postgresql://p@h:1/new?x=1"
-    assert to_asyncpg_url("postgresql://h/db") == "postgresql+asyncpg://h/db"
+    assert to_plain_url("postgresql+asyncpg://h/db") == "postgresql://h/db"
 
 
 def test_passwords_come_from_files_never_from_the_urls(tmp_path, monkeypatch):

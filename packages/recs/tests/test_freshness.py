@@ -17,9 +17,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from movierec_common.settings import to_asyncpg_url
+from movierec_common.db import create_engine
 from movierec_testkit import eventually
 from movierec_testkit.platform import Platform
 
@@ -53,7 +52,7 @@ async def platform(test_run, signing):
 
 
 async def count(platform: Platform, service: str, sql: str) -> int:
-    engine = create_async_engine(to_asyncpg_url(platform.database_url(service)))
+    engine = create_engine(platform.database_url(service))
     try:
         async with engine.connect() as conn:
             return int((await conn.execute(text(sql))).scalar_one())

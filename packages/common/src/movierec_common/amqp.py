@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from urllib.parse import urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange
 
 from movierec_common.logging import get_logger
-from movierec_common.settings import answered, servers_to_try
+from movierec_common.servers import first_to_answer
 
 log = get_logger(__name__)
 
@@ -40,19 +39,11 @@ async def connect(url: str, *, timeout: float = 5.0) -> aio_pika.abc.AbstractCon
     ``url`` may name several brokers of one cluster (``amqp://u@rabbitmq-1:5672,rabbitmq-2:5672/``):
     each is tried in turn, within ``timeout`` each, the one that answered last time first.
     """
-    *others, last = servers = servers_to_try(url)
-    for server in others:
-        try:
-            connection = await _connect_one(server, timeout)
-        except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as exc:
-            log.info("broker_skipped", server=urlsplit(server).hostname, error=repr(exc))
-            continue
-        answered(url, server)
-        return connection
-    connection = await _connect_one(last, timeout)
-    if len(servers) > 1:
-        answered(url, last)
-    return connection
+    return await first_to_answer(
+        url,
+        lambda server: _connect_one(server, timeout),
+        skip=(OSError, TimeoutError, aio_pika.exceptions.AMQPError),
+    )
 
 
 async def _connect_one(url: str, timeout: float) -> aio_pika.abc.AbstractConnection:

@@ -6,7 +6,8 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from movierec_common.amqp import queue_arguments, service_queue_name
-from movierec_common.settings import ServiceSettings, server_urls
+from movierec_common.servers import server_urls
+from movierec_common.settings import ServiceSettings
 
 
 def task_queue_name(settings: ServiceSettings) -> str:

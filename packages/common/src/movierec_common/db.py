@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 import asyncpg
 from sqlalchemy import (
@@ -41,11 +40,10 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from movierec_common.logging import get_logger
+from movierec_common.servers import first_to_answer
 from movierec_common.settings import (
     ServiceSettings,
-    answered,
     database_url_on,
-    servers_to_try,
     to_plain_url,
 )
 
@@ -181,32 +179,27 @@ async def connect_database(url: str, *, timeout: float = 5.0, **kwargs: Any) -> 
     primary that vanished (its address no longer answers) used it all up, and the new
     primary was never tried.
     """
-    url = to_plain_url(url)
-    *others, last = servers = servers_to_try(url)
-    for server in others:
-        try:
-            conn = await asyncpg.connect(server, timeout=timeout, **kwargs)
-        except asyncpg.exceptions.TargetServerAttributeNotMatched:
-            continue  # a standby
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.info("database_server_skipped", server=urlsplit(server).hostname, error=repr(exc))
-            continue
-        answered(url, server)
-        return conn
-    conn = await asyncpg.connect(last, timeout=timeout, **kwargs)
-    if len(servers) > 1:
-        answered(url, last)
-    return conn
+    return await first_to_answer(
+        to_plain_url(url),
+        lambda server: asyncpg.connect(server, timeout=timeout, **kwargs),
+        # A standby (the URL asks for the primary), or a server that does not answer.
+        skip=(
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.TargetServerAttributeNotMatched,
+        ),
+    )
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """A SQLAlchemy engine on ``url`` (one server or several, see :func:`connect_database`) whose
     connections :func:`connect_database` opens; ``connect_args`` go to it."""
     connect_args = kwargs.pop("connect_args", {})
-    plain = to_plain_url(url)
 
     async def creator() -> asyncpg.Connection:
-        return await connect_database(plain, **connect_args)
+        return await connect_database(url, **connect_args)
 
     return create_async_engine("postgresql+asyncpg://", async_creator=creator, **kwargs)
 

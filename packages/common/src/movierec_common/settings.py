@@ -128,49 +128,10 @@ def with_password(url: str, password_file: Path) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def server_urls(url: str) -> list[str]:
-    """The URL once per server of a multi-host URL, libpq style
-    (``postgresql://user:pw@db-1:5432,db-2:5432/db?target_session_attrs=read-write``,
-    ``amqp://user:pw@rabbitmq-1:5672,rabbitmq-2:5672/``), in the order given."""
-    parts = urlsplit(url)
-    userinfo, at, hosts = parts.netloc.rpartition("@")
-    return [
-        urlunsplit((parts.scheme, f"{userinfo}{at}{host}", parts.path, parts.query, ""))
-        for host in hosts.split(",")
-    ]
-
-
-#: Per multi-host URL, the server that last took a connection.
-_last_answered: dict[str, str] = {}
-
-
-def servers_to_try(url: str) -> list[str]:
-    """:func:`server_urls`, the one that last took a connection (:func:`answered`) first:
-    after a failover the clients go straight to the new primary (or broker) once one of
-    their connections has found it."""
-    servers = server_urls(url)
-    last = _last_answered.get(url)
-    if last in servers:
-        servers.remove(last)
-        servers.insert(0, last)
-    return servers
-
-
-def answered(url: str, server: str) -> None:
-    """Record that ``server`` (one of ``url``'s) took a connection."""
-    _last_answered[url] = server
-
-
 def database_url_on(server_url: str, database: str) -> str:
     """Return ``server_url`` pointing at ``database`` (any path it had is replaced)."""
     parts = urlsplit(server_url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-def to_asyncpg_url(url: str) -> str:
-    """``postgresql://…`` → ``postgresql+asyncpg://…`` (idempotent)."""
-    scheme, _, rest = url.partition("://")
-    return f"postgresql+asyncpg://{rest}" if scheme.startswith("postgres") else url
 
 
 def to_plain_url(url: str) -> str:

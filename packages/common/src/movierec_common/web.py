@@ -37,7 +37,8 @@ from movierec_common.logging import (
     flush_log_lines,
     get_logger,
 )
-from movierec_common.settings import ServiceSettings, server_urls
+from movierec_common.servers import server_urls
+from movierec_common.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from movierec_common.service import Runtime
