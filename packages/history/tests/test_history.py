@@ -100,6 +100,21 @@ async def test_remove_every_entry_of_one_movie(client, token, app):
     assert [e["type"] for e in await _events(app, user)].count("watch.removed") == 3
 
 
+async def test_list_of_one_movie_says_whether_and_when_the_user_watched_it(client, token):
+    headers, other = token(user_id=uuid.uuid4()), token(user_id=uuid.uuid4())
+    for movie in (7, 8, 7):
+        await client.post("/history", json={"movie_id": movie}, headers=headers)
+    await client.post("/history", json={"movie_id": 8}, headers=other)
+    seven = (await client.get("/history", params={"movie_id": 7}, headers=headers)).json()
+    assert [i["movie_id"] for i in seven["items"]] == [7, 7] and seven["total"] == 2
+    none = (await client.get("/history", params={"movie_id": 9}, headers=headers)).json()
+    assert none == {"items": [], "total": 0, "limit": none["limit"], "offset": 0}
+    await client.delete("/history", params={"movie_id": 7}, headers=headers)
+    assert (await client.get("/history", params={"movie_id": 7}, headers=headers)).json()[
+        "total"
+    ] == 0
+
+
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [

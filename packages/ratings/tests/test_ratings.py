@@ -122,6 +122,24 @@ async def test_list_sorted_by_date_or_score_and_isolated_per_user(client, token)
     assert (await client.get("/ratings", headers=other)).json()["total"] == 1
 
 
+async def test_list_of_one_movie_is_the_users_rating_of_it_or_empty(client, token):
+    """What a movie page asks: the user's rating of this movie, if any."""
+    user, other = token(user_id=uuid.uuid4()), token(user_id=uuid.uuid4())
+    await client.put("/ratings/14", json={"score": 4.5}, headers=user)
+    await client.put("/ratings/15", json={"score": 1}, headers=user)
+    await client.put("/ratings/15", json={"score": 3}, headers=other)
+    mine = (await client.get("/ratings", params={"movie_id": 15}, headers=user)).json()
+    assert [(i["movie_id"], i["score"]) for i in mine["items"]] == [(15, 1.0)]
+    assert mine["total"] == 1
+    none = (await client.get("/ratings", params={"movie_id": 16}, headers=user)).json()
+    assert none["items"] == [] and none["total"] == 0
+    await client.put("/ratings/15", json={"score": 2}, headers=user)  # the cache follows
+    mine = (await client.get("/ratings", params={"movie_id": 15}, headers=user)).json()
+    assert mine["items"][0]["score"] == 2.0
+    bad = await client.get("/ratings", params={"movie_id": 0}, headers=user)
+    assert bad.status_code == 422
+
+
 async def test_list_reflects_a_change_at_once(client, token):
     headers = token(user_id=uuid.uuid4())
     await client.put("/ratings/20", json={"score": 2}, headers=headers)

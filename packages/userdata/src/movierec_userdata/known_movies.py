@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+from fastapi import Query
 from sqlalchemy import ColumnElement, Integer, Table, Text, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
+
+#: The lists' filter to one movie (does the user have an entry of it, and which).
+OfMovie = Annotated[
+    int | None, Query(ge=1, le=2_147_483_647, description="Only the entries of this movie")
+]
 
 
 class UnknownMovieError(NotFoundError):
@@ -51,10 +57,14 @@ async def titled_page(
     order: Sequence[ColumnElement[Any]],
     limit: int,
     offset: int,
+    movie_id: int | None = None,
 ) -> tuple[list[R], int]:
     r"""A page of the user's rows of ``entries`` in ``order``, each with its movie's title
-    when the movie is known, as ``record``\ s; and how many rows the user has in all."""
+    when the movie is known, as ``record``\ s; and how many rows the user has in all (of
+    one movie only, given ``movie_id``: the user's index on (user_id, movie_id) serves it)."""
     k, mine = known_movie.c, entries.c.user_id == user_id
+    if movie_id is not None:
+        mine &= entries.c.movie_id == movie_id
     query = (
         select(entries, k.title, func.count().over().label("total"))
         .select_from(entries.outerjoin(known_movie, k.movie_id == entries.c.movie_id))

@@ -13,6 +13,7 @@ from movierec_common.direct import DirectRoute
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_history.watch.schemas import WatchIn, WatchOut
 from movierec_history.watch.service import HistoryService
+from movierec_userdata.known_movies import OfMovie
 
 router = APIRouter(prefix="/history", tags=["history"])
 
@@ -93,10 +94,14 @@ DIRECT = [DirectRoute("POST", "/history", WatchIn, _add_direct)]
 
 @router.get("", summary="Your history, newest first", response_model=Page[WatchOut], responses=AUTH)
 async def list_history(
-    user: CurrentUser, history: HistoryDep, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+    user: CurrentUser,
+    history: HistoryDep,
+    movie_id: OfMovie = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Response:
     body = await history.list_mine(
-        user_id=user.user_id, page=PageParams(limit=limit, offset=offset)
+        user_id=user.user_id, page=PageParams(limit=limit, offset=offset), movie_id=movie_id
     )
     return Response(body, media_type="application/json")
 

@@ -59,12 +59,25 @@ async def delete_entries(session: AsyncSession, entry_ids: list[uuid.UUID]) -> N
 
 
 async def list_for_user(
-    session: AsyncSession, *, user_id: uuid.UUID, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    limit: int,
+    offset: int,
+    movie_id: int | None = None,
 ) -> tuple[list[ListedEntry], int]:
-    """A page of the user's entries, newest first, and how many they have in all."""
+    """A page of the user's entries (of one movie, given ``movie_id``), newest first, and
+    how many there are in all."""
     order = (watch_entry.c.watched_at.desc(), watch_entry.c.id)
     return await titled_page(
-        session, watch_entry, ListedEntry, user_id=user_id, order=order, limit=limit, offset=offset
+        session,
+        watch_entry,
+        ListedEntry,
+        user_id=user_id,
+        order=order,
+        limit=limit,
+        offset=offset,
+        movie_id=movie_id,
     )
 
 

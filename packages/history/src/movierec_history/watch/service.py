@@ -126,10 +126,12 @@ class HistoryService(UserDataService):
         self.touched(session, {e.user_id for e in inserted})
         return len(inserted)
 
-    async def list_mine(self, *, user_id: uuid.UUID, page: PageParams) -> bytes:
+    async def list_mine(
+        self, *, user_id: uuid.UUID, page: PageParams, movie_id: int | None = None
+    ) -> bytes:
         async def load(session: AsyncSession) -> tuple[list[WatchOut], int]:
             rows, total = await repository.list_for_user(
-                session, user_id=user_id, limit=page.limit, offset=page.offset
+                session, user_id=user_id, limit=page.limit, offset=page.offset, movie_id=movie_id
             )
             items = [
                 WatchOut(id=r.id, movie_id=r.movie_id, title=r.title, watched_at=r.watched_at)
@@ -137,4 +139,4 @@ class HistoryService(UserDataService):
             ]
             return items, total
 
-        return await self.user_page(user_id, page=page, load=load)
+        return await self.user_page(user_id, movie_id, page=page, load=load)

@@ -11,6 +11,7 @@ from movierec_common.direct import DirectRoute
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Offset, Page, PageParams
 from movierec_ratings.rating.schemas import RatingIn, RatingOut, RatingSort, RatingSummaryOut
 from movierec_ratings.rating.service import RatingService
+from movierec_userdata.known_movies import OfMovie
 
 router = APIRouter(prefix="/ratings", tags=["ratings"])
 
@@ -77,11 +78,12 @@ async def list_ratings(
     sort: Annotated[
         RatingSort, Query(description="date (newest first) or score (highest first)")
     ] = RatingSort.date,
+    movie_id: OfMovie = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> Response:
     page = PageParams(limit=limit, offset=offset)
-    body = await ratings.list_mine(user_id=user.user_id, sort=sort, page=page)
+    body = await ratings.list_mine(user_id=user.user_id, sort=sort, page=page, movie_id=movie_id)
     return Response(body, media_type="application/json")
 
 

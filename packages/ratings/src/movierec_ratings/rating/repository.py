@@ -102,9 +102,16 @@ async def delete_rating(session: AsyncSession, *, user_id: uuid.UUID, movie_id: 
 
 
 async def list_for_user(
-    session: AsyncSession, *, user_id: uuid.UUID, sort: RatingSort, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    sort: RatingSort,
+    limit: int,
+    offset: int,
+    movie_id: int | None = None,
 ) -> tuple[list[ListedRating], int]:
-    """A page of the user's ratings in the chosen order, and how many they have in all."""
+    """A page of the user's ratings (of one movie, given ``movie_id``) in the chosen
+    order, and how many there are in all."""
     return await titled_page(
         session,
         rating,
@@ -113,6 +120,7 @@ async def list_for_user(
         order=_ORDER[sort],
         limit=limit,
         offset=offset,
+        movie_id=movie_id,
     )
 
 

@@ -157,10 +157,22 @@ class RatingService(UserDataService):
 
     # -- reads -------------------------------------------------------------------------
 
-    async def list_mine(self, *, user_id: uuid.UUID, sort: RatingSort, page: PageParams) -> bytes:
+    async def list_mine(
+        self,
+        *,
+        user_id: uuid.UUID,
+        sort: RatingSort,
+        page: PageParams,
+        movie_id: int | None = None,
+    ) -> bytes:
         async def load(session: AsyncSession) -> tuple[list[RatingOut], int]:
             rows, total = await repository.list_for_user(
-                session, user_id=user_id, sort=sort, limit=page.limit, offset=page.offset
+                session,
+                user_id=user_id,
+                sort=sort,
+                limit=page.limit,
+                offset=page.offset,
+                movie_id=movie_id,
             )
             items = [
                 RatingOut(movie_id=r.movie_id, title=r.title, score=r.score, rated_at=r.rated_at)
@@ -168,7 +180,7 @@ class RatingService(UserDataService):
             ]
             return items, total
 
-        return await self.user_page(user_id, sort, page=page, load=load)
+        return await self.user_page(user_id, sort, movie_id, page=page, load=load)
 
     async def summary(self, *, movie_id: int) -> bytes:
         async def load() -> dict[str, Any]:
