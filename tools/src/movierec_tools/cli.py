@@ -1,5 +1,5 @@
 """``movierec``: the operator's command (up, seed, status, journey, load, bench, contracts,
-keygen, tls-cert)."""
+openapi, web, keygen, tls-cert)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from movierec_tools.platform import services
 from movierec_tools.tls import self_signed
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
 from movierec_tools.up import seed as run_seed
+from movierec_tools.web import Origin, write_openapi
 
 
 @click.group(help="movierec: run, seed, inspect and benchmark the platform.")
@@ -68,6 +69,48 @@ def bench(
 def contracts(write: bool) -> None:
     for path in write_schemas():
         click.echo(f"wrote {path}")
+
+
+@cli.command(
+    help="Regenerate the services' OpenAPI documents the web app's typed client is generated"
+    " from (packages/web/openapi/; then `npm run generate` in packages/web)."
+)
+@click.option("--write", is_flag=True, required=True, help="Write the documents.")
+def openapi(write: bool) -> None:
+    for path in write_openapi():
+        click.echo(f"wrote {path}")
+
+
+@cli.command(
+    help="Serve a built web app and pass the API prefixes to the services: the one origin"
+    " `movierec up` runs at its port base."
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The built app (packages/web/dist); without it the APIs only.",
+)
+@click.option(
+    "--upstream",
+    "upstreams",
+    multiple=True,
+    required=True,
+    metavar="PREFIX=URL",
+    help="A path prefix and its API's base URL, e.g. movies=http://127.0.0.1:8002.",
+)
+@click.option("--no-app-reason", default="", help="Said on the page when there is no --dist.")
+def web(
+    host: str, port: int, dist: Path | None, upstreams: tuple[str, ...], no_app_reason: str
+) -> None:
+    import uvicorn  # noqa: PLC0415 - only this command serves HTTP
+
+    routes = dict(u.split("=", 1) for u in upstreams if "=" in u)
+    if len(routes) != len(upstreams):
+        raise click.BadParameter("expected PREFIX=URL", param_hint="--upstream")
+    app = Origin(dist, {k: v.rstrip("/") for k, v in routes.items()}, no_app=no_app_reason)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
 
 
 @cli.command(help="Generate a JWT signing key and add its public key to a JWKS file.")

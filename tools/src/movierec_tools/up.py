@@ -42,6 +42,7 @@ from movierec_tools.platform import (
 )
 from movierec_tools.processes import console_script
 from movierec_tools.supervisor import Supervisor
+from movierec_tools.web import PREFIXES, WebBuildError, ensure_built
 
 STATE_FILE = "up.json"
 
@@ -92,18 +93,37 @@ def ensure_keys(env: dict[str, str]) -> bool:
 
 
 def check_ports(platform: list[Service], port_base: int) -> dict[str, int]:
-    """The services' ports: N+1, N+2 … in the order of their default ports."""
+    """The services' ports: N+1, N+2 … in the order of their default ports (N itself is
+    the web app's origin, checked too)."""
     ports = {service.name: port_base + i for i, service in enumerate(platform, start=1)}
-    for service, port in ports.items():
+    for service, port in [("the web app", port_base), *ports.items()]:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError as exc:
                 raise SetupError(
                     f"port {port} (for {service}) is taken: stop what uses it or pass"
-                    " --port-base N (services then use N+1…N+5)"
+                    " --port-base N (the web app then uses N, the services N+1…N+5)"
                 ) from exc
     return ports
+
+
+def web_argv(dist: Path | None, reason: str, port_base: int, ports: dict[str, int]) -> list[str]:
+    """The origin at the port base: the built app, and each API prefix to its service."""
+    argv = [console_script("movierec"), "web", "--port", str(port_base)]
+    argv += ["--dist", str(dist)] if dist is not None else ["--no-app-reason", reason]
+    for prefix, service in PREFIXES.items():
+        argv += ["--upstream", f"{prefix}=http://127.0.0.1:{ports[service]}"]
+    return argv
+
+
+def build_web() -> tuple[Path | None, str]:
+    """The built app's folder (built now if its sources changed), or why there is none."""
+    try:
+        return ensure_built(echo=click.echo), ""
+    except WebBuildError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        return None, str(exc).split("\n")[0]
 
 
 async def run_command(
@@ -254,15 +274,17 @@ async def seed(
     return timer.seeded(password)
 
 
-async def wait_ready(ports: dict[str, int], timeout: float = 180.0) -> None:
+async def wait_ready(ports: dict[str, int], web_port: int, timeout: float = 180.0) -> None:
+    """Until every API is ready and the web app's origin answers."""
     deadline = time.monotonic() + timeout
-    waiting = dict(ports)
+    waiting = {name: f"http://127.0.0.1:{port}/readyz" for name, port in ports.items()}
+    waiting["web"] = f"http://127.0.0.1:{web_port}/healthz"
     async with httpx.AsyncClient(timeout=2) as client:
         while waiting:
-            for service, port in list(waiting.items()):
+            for name, url in list(waiting.items()):
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                        del waiting[service]
+                    if (await client.get(url)).status_code == 200:
+                        del waiting[name]
             if time.monotonic() > deadline:
                 raise SetupError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
             await asyncio.sleep(0.3)
@@ -273,9 +295,13 @@ def banner(
     ports: dict[str, int],
     seeded: Seeded | None,
     demo_password: str | None,
+    *,
+    web: str | None = None,
 ) -> str:
     took = f" (seeding took {seeded.describe()})" if seeded and seeded.seconds else ""
     lines = ["", f"movierec is ready{took}:"]
+    if web is not None:
+        lines += [f"  open     {web}   the web app, and every API under one origin", ""]
     for service in platform:
         url = f"http://127.0.0.1:{ports[service.name]}"
         lines.append(f"  {service.name:<8} {url}   docs {url}/{service.spec.prefix}/docs")
@@ -314,6 +340,7 @@ async def up(
     platform = services()
     ports = check_ports(platform, port_base)
     source = find_seed_source(data, imdb) if seed_data else None
+    dist, no_app = await asyncio.to_thread(build_web)
     click.echo(f"migrating the {len(platform)} databases…")
     await migrate_all(platform, env)
 
@@ -330,6 +357,8 @@ async def up(
             else:
                 argv.append(role)
             supervisor.add(f"{service.name}-{role}", argv, env, port)
+    supervisor.add("web", web_argv(dist, no_app, port_base, ports), env, port_base)
+    origin = f"http://127.0.0.1:{port_base}"
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -339,12 +368,14 @@ async def up(
     await supervisor.start()
     write_state(state_path, supervisor, ports)
     try:
-        work = asyncio.create_task(_start(settings, platform, env, ports, source, demo_users))
+        work = asyncio.create_task(
+            _start(settings, platform, env, ports, port_base, source, demo_users)
+        )
         stopped = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if work in done:
             seeded = work.result()
-            click.echo(banner(platform, ports, seeded, seeded.demo_password))
+            click.echo(banner(platform, ports, seeded, seeded.demo_password, web=origin))
             while not stop.is_set():
                 # Kept current (restarted children get new pids) for `movierec status`.
                 write_state(state_path, supervisor, ports)
@@ -377,6 +408,7 @@ async def _start(
     platform: list[Service],
     env: dict[str, str],
     ports: dict[str, int],
+    web_port: int,
     source: SeedSource | None,
     demo_users: bool,
 ) -> Seeded:
@@ -392,7 +424,7 @@ async def _start(
         click.echo("the catalog is not empty: not seeding again")
         if demo_users:
             seeded = Seeded(0.0, await issue_demo_password(env, source))
-    await wait_ready(ports)
+    await wait_ready(ports, web_port)
     return seeded
 
 
