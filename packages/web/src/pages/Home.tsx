@@ -1,0 +1,203 @@
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { Link, useSearchParams } from "react-router";
+import { data, historyApi, recsApi, type Recommended, type Strategy } from "../api/client";
+import { keys, useMe } from "../api/queries";
+import { useSession } from "../api/session";
+import { MovieCard, MovieRow } from "../components/MovieCard";
+import { ErrorState, Loading } from "../components/Status";
+import { usePageTitle } from "../components/usePageTitle";
+
+const PAGE = 20;
+/** The recommendations API pages up to offset 1000. */
+const MAX_OFFSET = 1000;
+const STRATEGIES: { value: Strategy; label: string }[] = [
+  { value: "hybrid", label: "Best for you" },
+  { value: "history", label: "From what you watched" },
+  { value: "ratings", label: "From what you rated" },
+  { value: "popular", label: "Popular" },
+];
+const BROWSE_GENRES = ["Drama", "Comedy", "Action", "Sci-Fi", "Animation", "Crime"];
+
+export function HomePage() {
+  usePageTitle(undefined);
+  const session = useSession();
+  return session ? <SignedInHome /> : <SignedOutHome />;
+}
+
+function SignedOutHome() {
+  return (
+    <>
+      <section className="hero">
+        <h1>Find your next movie</h1>
+        <p>
+          Tell movierec what you watched and how you liked it: it picks for you, and says why.
+        </p>
+        <p>
+          <Link to="/signup" className="button-link">
+            Sign up — it takes a minute
+          </Link>{" "}
+          or <Link to="/login">log in</Link>.
+        </p>
+      </section>
+      <PopularRow title="Popular now" />
+      {BROWSE_GENRES.map((genre) => (
+        <PopularRow key={genre} title={`Popular in ${genre}`} genre={genre} />
+      ))}
+    </>
+  );
+}
+
+function PopularRow({ title, genre }: { title: string; genre?: string }) {
+  const popular = useQuery({
+    queryKey: keys.popular(genre),
+    queryFn: () =>
+      data(
+        recsApi.GET("/recommendations/popular", {
+          params: { query: { limit: 12, ...(genre ? { genre: [genre as never] } : {}) } },
+        }),
+      ),
+  });
+  return (
+    <MovieRow title={title}>
+      {popular.isPending && <Loading />}
+      {popular.isError && <ErrorState error={popular.error} retry={() => popular.refetch()} />}
+      {popular.data?.items.map((m) => (
+        <MovieCard key={m.movie_id} movie={{ ...m, id: m.movie_id }} />
+      ))}
+    </MovieRow>
+  );
+}
+
+function SignedInHome() {
+  const me = useMe();
+  const [params, setParams] = useSearchParams();
+  const strategy = (params.get("strategy") as Strategy) || "hybrid";
+  return (
+    <>
+      <h1 className="greeting">{me.data ? `Hello, ${me.data.first_name}` : "Hello"}</h1>
+      <div className="strategy" role="group" aria-label="How to pick for you">
+        {STRATEGIES.map((s) => (
+          <button
+            key={s.value}
+            type="button"
+            aria-pressed={strategy === s.value}
+            onClick={() => setParams(s.value === "hybrid" ? {} : { strategy: s.value })}
+          >
+            {s.label}
+          </button>
+        ))}
+      </div>
+      <ForYou strategy={strategy} />
+      <BecauseYouWatched />
+    </>
+  );
+}
+
+/** Pages of recommendations, each movie once, the next page asked as the list ends. */
+export function uniqueItems(pages: { items: Recommended[] }[]): Recommended[] {
+  const seen = new Set<number>();
+  const out: Recommended[] = [];
+  for (const page of pages) {
+    for (const item of page.items) {
+      if (!seen.has(item.movie_id)) {
+        seen.add(item.movie_id);
+        out.push(item);
+      }
+    }
+  }
+  return out;
+}
+
+function ForYou({ strategy }: { strategy: Strategy }) {
+  const recs = useInfiniteQuery({
+    queryKey: [...keys.forYou, strategy],
+    queryFn: ({ pageParam }) =>
+      data(
+        recsApi.GET("/recommendations", {
+          params: { query: { strategy, limit: PAGE, offset: pageParam } },
+        }),
+      ),
+    initialPageParam: 0,
+    getNextPageParam: (last) =>
+      last.items.length < last.limit || last.offset + last.limit > MAX_OFFSET
+        ? undefined
+        : last.offset + last.limit,
+  });
+  const end = useRef<HTMLDivElement>(null);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = recs;
+  useEffect(() => {
+    const target = end.current;
+    if (!target || !hasNextPage || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries[0].isIntersecting && !isFetchingNextPage) void fetchNextPage();
+    });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const items = recs.data ? uniqueItems(recs.data.pages) : [];
+  return (
+    <MovieRow title="For you" grid>
+      {recs.isPending && <Loading label="Picking movies for you…" />}
+      {recs.isError && <ErrorState error={recs.error} retry={() => recs.refetch()} />}
+      {items.map((m) => (
+        <MovieCard key={m.movie_id} movie={{ ...m, id: m.movie_id }} reason={m.reason.text} />
+      ))}
+      {recs.isSuccess && items.length === 0 && (
+        <li className="empty">
+          Nothing to pick from yet. <Link to="/search">Browse the catalog</Link> and rate a few
+          movies.
+        </li>
+      )}
+      <li className="more" aria-hidden={!hasNextPage}>
+        <div ref={end} />
+        {hasNextPage && (
+          <button type="button" onClick={() => fetchNextPage()} disabled={isFetchingNextPage}>
+            {isFetchingNextPage ? "Loading more…" : "More picks"}
+          </button>
+        )}
+      </li>
+    </MovieRow>
+  );
+}
+
+function BecauseYouWatched() {
+  const recent = useQuery({
+    queryKey: [...keys.history, "recent"],
+    queryFn: () => data(historyApi.GET("/history", { params: { query: { limit: 10 } } })),
+  });
+  const seen = new Set<number>();
+  const movies = (recent.data?.items ?? []).filter(
+    (w) => !seen.has(w.movie_id) && seen.add(w.movie_id),
+  );
+  return (
+    <>
+      {movies.slice(0, 2).map((w) => (
+        <SimilarRow key={w.movie_id} movieId={w.movie_id} title={`Because you watched ${w.title ?? "a movie"}`} />
+      ))}
+    </>
+  );
+}
+
+export function SimilarRow({ movieId, title }: { movieId: number; title: string }) {
+  const similar = useQuery({
+    queryKey: keys.similar(movieId),
+    queryFn: () =>
+      data(
+        recsApi.GET("/recommendations/similar/{movie_id}", {
+          params: { path: { movie_id: movieId }, query: { limit: 12 } },
+        }),
+      ),
+  });
+  if (similar.isSuccess && similar.data.items.length === 0) return null;
+  return (
+    <MovieRow title={title}>
+      {similar.isPending && <Loading />}
+      {similar.isError && <ErrorState error={similar.error} retry={() => similar.refetch()} />}
+      {similar.data?.items.map((m) => (
+        <MovieCard key={m.movie_id} movie={{ ...m, id: m.movie_id }} reason={m.reason.text} />
+      ))}
+    </MovieRow>
+  );
+}
