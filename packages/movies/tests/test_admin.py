@@ -136,3 +136,23 @@ async def test_import_endpoint_refuses_folders_outside_the_allowed_roots(client,
         "/movies/imports", json={"data_dir": str(tmp_path / "nope")}, headers=token("admin")
     )
     assert missing.json()["detail"] == response.json()["detail"]
+
+
+async def test_the_status_of_the_pipeline_is_for_admins(client, token, app):
+    """GET /movies/admin/status: the outbox backlog and the service's queues, read-only."""
+    assert (await client.get("/movies/admin/status")).status_code == 401
+    assert (await client.get("/movies/admin/status", headers=token())).status_code == 403
+    answer = await client.get("/movies/admin/status", headers=token(role="admin"))
+    assert answer.status_code == 200, answer.text
+    status = answer.json()
+    assert status["service"] == "movies" and status["broker_reachable"] is True
+    async with app.state.db.transaction() as session:
+        rows = (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+    assert status["outbox"]["backlog"] == rows
+    assert status["tasks"]["name"].endswith("movies.tasks")
+    if status["events"] is not None:  # movies consumes: its queue and dead letters
+        assert status["events"]["name"].endswith("movies.events")
+        assert status["dead_letters"]["name"] == status["events"]["name"] + ".dead"
+    # Kept for a few seconds: a second look within them is the same answer.
+    again = (await client.get("/movies/admin/status", headers=token(role="admin"))).json()
+    assert again["checked_at"] == status["checked_at"]

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aio_pika
 import asyncpg
 import redis.asyncio as redis
 
@@ -23,6 +22,7 @@ from movierec_common.amqp import connect, dead_letter_queue_name
 from movierec_common.celery_app import task_queue_name
 from movierec_common.consumer import consumer_queue_name
 from movierec_common.db import connect_database
+from movierec_common.operations import queue_depths
 from movierec_common.service import ServiceSpec, service_specs
 from movierec_common.settings import CommonSettings, ServiceSettings, database_url_on, to_plain_url
 
@@ -146,29 +146,6 @@ async def last_applied(platform: list[Service]) -> dict[str, int | None]:
     return {s.name: n for s, n in zip(consumers, marks, strict=True)}
 
 
-@dataclass
-class QueueState:
-    messages: int | None  # ready messages (None: the queue does not exist)
-    consumers: int | None
-
-
-async def queue_states(amqp_url: str, names: list[str]) -> dict[str, QueueState]:
-    """Messages ready and consumers attached, per queue (both None: no such queue)."""
-    states: dict[str, QueueState] = {}
-    connection = await connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        for name in names:
-            try:
-                queue = await channel.declare_queue(name, passive=True)
-                result = queue.declaration_result
-                states[name] = QueueState(result.message_count, result.consumer_count)
-            except aio_pika.exceptions.ChannelClosed:
-                states[name] = QueueState(None, None)
-                channel = await connection.channel()
-    return states
-
-
 def consumer_queues(platform: list[Service]) -> list[str]:
     return [s.events_queue for s in platform if s.events_queue is not None]
 
@@ -197,7 +174,7 @@ class DrainState:
 async def drain_state(settings: CommonSettings, platform: list[Service]) -> DrainState:
     backlogs, states, inbox = await asyncio.gather(
         outbox_backlogs(platform),
-        queue_states(settings.amqp_url, consumer_queues(platform)),
+        queue_depths(settings.amqp_url, consumer_queues(platform)),
         last_applied(platform),
     )
     return DrainState(

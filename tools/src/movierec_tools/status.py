@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
+from movierec_common.operations import queue_depths
 from movierec_common.settings import CommonSettings
 from movierec_tools.platform import (
     all_queues,
     newest_model,
     outbox_backlogs,
-    queue_states,
     services,
 )
 
@@ -55,7 +55,7 @@ async def collect(state: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=2) as client:
         ready = await asyncio.gather(*(_ready(client, ports[s.name]) for s in platform))
     try:
-        queues = await queue_states(settings.amqp_url, all_queues(platform))
+        queues = await queue_depths(settings.amqp_url, all_queues(platform))
     except Exception as exc:  # noqa: BLE001 - report, do not fail
         queues = {}
         broker_error: str | None = repr(exc)

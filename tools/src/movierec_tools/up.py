@@ -29,6 +29,7 @@ from tqdm import tqdm
 from movierec_common import aio
 from movierec_common.demo import default_imdb_file, demo_email, resolve_data_dir
 from movierec_common.keys import generate_keypair
+from movierec_common.operations import queue_depths
 from movierec_common.settings import CommonSettings
 from movierec_tools.platform import (
     DrainState,
@@ -36,7 +37,6 @@ from movierec_tools.platform import (
     catalog_size,
     check_infrastructure,
     consumer_queues,
-    queue_states,
     services,
     wait_drained,
 )
@@ -171,7 +171,7 @@ async def barrier(settings: CommonSettings, platform: list[Service], label: str)
 
 
 async def unconsumed_queues(settings: CommonSettings, platform: list[Service]) -> list[str]:
-    states = await queue_states(settings.amqp_url, consumer_queues(platform))
+    states = await queue_depths(settings.amqp_url, consumer_queues(platform))
     return [name for name, s in states.items() if not s.consumers]
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from prometheus_client import Gauge
 
-from movierec_common.amqp import connect, dead_letter_queue_name
+from movierec_common.amqp import dead_letter_queue_name
 from movierec_common.consumer import consumer_queue_name
 from movierec_common.db import oneoff_transaction
 from movierec_common.logging import get_logger
+from movierec_common.operations import queue_depths
 from movierec_common.outbox import outbox_backlog
 from movierec_common.settings import ServiceSettings
 
@@ -25,11 +26,7 @@ async def report_backlog(settings: ServiceSettings, *, consumes: bool) -> dict[s
     if consumes:
         queue = dead_letter_queue_name(consumer_queue_name(settings))
         try:
-            connection = await connect(settings.amqp_url)
-            async with connection:
-                channel = await connection.channel()
-                declared = await channel.declare_queue(queue, passive=True)
-                dead = declared.declaration_result.message_count
+            dead = (await queue_depths(settings.amqp_url, [queue]))[queue].messages
         except Exception as exc:  # noqa: BLE001 - a report must not fail on a missing queue
             log.warning("dead_letter_count_unavailable", queue=queue, error=repr(exc))
     OUTBOX_BACKLOG.labels(settings.service).set(backlog)

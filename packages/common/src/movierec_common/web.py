@@ -37,6 +37,7 @@ from movierec_common.logging import (
     flush_log_lines,
     get_logger,
 )
+from movierec_common.operations import status_router
 from movierec_common.servers import server_urls
 from movierec_common.settings import ServiceSettings
 
@@ -395,7 +396,7 @@ def create_service_app(runtime: Runtime[Any, Any]) -> FastAPI:
         title=spec.title,
         version=spec.version,
         prefix=spec.prefix,
-        routers=spec.routers,
+        routers=[*spec.routers, status_router(spec.prefix)],
         database=runtime.database,
         redis_client=runtime.redis,
         caches=[runtime.cache],

@@ -21,11 +21,11 @@ from movierec_common.cache import Cache
 from movierec_common.consumer import publish_raw
 from movierec_common.events import make_event
 from movierec_common.events.contracts import Payload
+from movierec_common.operations import queue_depths
 from movierec_common.outbox import OutboxRelay
 from movierec_common.service import Runtime, ServiceSpec
 from movierec_common.settings import ServiceSettings
 from movierec_testkit.proxy import TcpProxy
-from movierec_tools.platform import queue_states
 from movierec_tools.processes import console_script
 from movierec_tools.scratch import ScratchRun
 
@@ -59,7 +59,7 @@ async def consumer_attached(amqp_url: str, queue: str, *, timeout: float = 120.0
     takes seconds to import and connect, more on a busy machine)."""
 
     async def attached() -> bool:
-        return bool((await queue_states(amqp_url, [queue]))[queue].consumers)
+        return bool((await queue_depths(amqp_url, [queue]))[queue].consumers)
 
     await eventually(attached, timeout=timeout, interval=0.2)
 

@@ -190,6 +190,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/admin/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's outbox backlog, event, dead-letter and task queues (admin) */
+        get: operations["service_status_auth_admin_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -236,6 +253,19 @@ export interface components {
              */
             password: string;
         };
+        /** OutboxState */
+        OutboxState: {
+            /**
+             * Backlog
+             * @description Events and tasks recorded, not yet published
+             */
+            backlog: number;
+            /**
+             * Oldest Seconds
+             * @description Age of the oldest of them
+             */
+            oldest_seconds: number | null;
+        };
         /** PasswordResetConfirm */
         PasswordResetConfirm: {
             /**
@@ -256,6 +286,21 @@ export interface components {
              * Format: email
              */
             email: string;
+        };
+        /** QueueDepth */
+        QueueDepth: {
+            /** Name */
+            name: string;
+            /**
+             * Messages
+             * @description Messages ready; null when unknown or missing
+             */
+            messages: number | null;
+            /**
+             * Consumers
+             * @description Consumers attached; null when unknown
+             */
+            consumers: number | null;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -280,6 +325,26 @@ export interface components {
             password: string;
             /** Favorite Genres */
             favorite_genres?: ("Action" | "Adventure" | "Animation" | "Children" | "Comedy" | "Crime" | "Documentary" | "Drama" | "Fantasy" | "Film-Noir" | "Horror" | "IMAX" | "Musical" | "Mystery" | "Romance" | "Sci-Fi" | "Thriller" | "War" | "Western")[];
+        };
+        /** ServiceStatus */
+        ServiceStatus: {
+            /** Service */
+            service: string;
+            /** Version */
+            version: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** @description Null while the database does not answer */
+            outbox: components["schemas"]["OutboxState"] | null;
+            /** @description The event queue (null: consumes none) */
+            events: components["schemas"]["QueueDepth"] | null;
+            dead_letters: components["schemas"]["QueueDepth"] | null;
+            tasks: components["schemas"]["QueueDepth"];
+            /** Broker Reachable */
+            broker_reachable: boolean;
         };
         /** TokenPair */
         TokenPair: {
@@ -971,6 +1036,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    service_status_auth_admin_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceStatus"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -71,10 +71,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/history/admin/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's outbox backlog, event, dead-letter and task queues (admin) */
+        get: operations["service_status_history_admin_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** OutboxState */
+        OutboxState: {
+            /**
+             * Backlog
+             * @description Events and tasks recorded, not yet published
+             */
+            backlog: number;
+            /**
+             * Oldest Seconds
+             * @description Age of the oldest of them
+             */
+            oldest_seconds: number | null;
+        };
         /** Page[WatchOut] */
         Page_WatchOut_: {
             /** Items */
@@ -85,6 +115,41 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+        };
+        /** QueueDepth */
+        QueueDepth: {
+            /** Name */
+            name: string;
+            /**
+             * Messages
+             * @description Messages ready; null when unknown or missing
+             */
+            messages: number | null;
+            /**
+             * Consumers
+             * @description Consumers attached; null when unknown
+             */
+            consumers: number | null;
+        };
+        /** ServiceStatus */
+        ServiceStatus: {
+            /** Service */
+            service: string;
+            /** Version */
+            version: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** @description Null while the database does not answer */
+            outbox: components["schemas"]["OutboxState"] | null;
+            /** @description The event queue (null: consumes none) */
+            events: components["schemas"]["QueueDepth"] | null;
+            dead_letters: components["schemas"]["QueueDepth"] | null;
+            tasks: components["schemas"]["QueueDepth"];
+            /** Broker Reachable */
+            broker_reachable: boolean;
         };
         /** WatchIn */
         WatchIn: {
@@ -406,6 +471,44 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    service_status_history_admin_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceStatus"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

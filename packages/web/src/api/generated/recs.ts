@@ -103,6 +103,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recommendations/admin/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's outbox backlog, event, dead-letter and task queues (admin) */
+        get: operations["service_status_recommendations_admin_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -145,6 +162,34 @@ export interface components {
              * @description Movies servable now, incl. ones added since.
              */
             catalog_items: number;
+        };
+        /** OutboxState */
+        OutboxState: {
+            /**
+             * Backlog
+             * @description Events and tasks recorded, not yet published
+             */
+            backlog: number;
+            /**
+             * Oldest Seconds
+             * @description Age of the oldest of them
+             */
+            oldest_seconds: number | null;
+        };
+        /** QueueDepth */
+        QueueDepth: {
+            /** Name */
+            name: string;
+            /**
+             * Messages
+             * @description Messages ready; null when unknown or missing
+             */
+            messages: number | null;
+            /**
+             * Consumers
+             * @description Consumers attached; null when unknown
+             */
+            consumers: number | null;
         };
         /** Reason */
         Reason: {
@@ -190,6 +235,26 @@ export interface components {
             /** Score */
             score: number;
             reason: components["schemas"]["Reason"];
+        };
+        /** ServiceStatus */
+        ServiceStatus: {
+            /** Service */
+            service: string;
+            /** Version */
+            version: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** @description Null while the database does not answer */
+            outbox: components["schemas"]["OutboxState"] | null;
+            /** @description The event queue (null: consumes none) */
+            events: components["schemas"]["QueueDepth"] | null;
+            dead_letters: components["schemas"]["QueueDepth"] | null;
+            tasks: components["schemas"]["QueueDepth"];
+            /** Broker Reachable */
+            broker_reachable: boolean;
         };
         /**
          * Strategy
@@ -481,6 +546,44 @@ export interface operations {
             };
             /** @description No model has been trained yet */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    service_status_recommendations_admin_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceStatus"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
