@@ -28,7 +28,9 @@ from movierec_testkit import eventually
 from movierec_testkit.platform import Platform, all_roles
 from movierec_testkit.proxy import TcpProxy
 from movierec_testkit.readme import readme_block, run_sh
+from movierec_tools import web
 from movierec_tools.journey import Journey, Urls
+from movierec_tools.processes import console_script, free_port
 
 # Platforms of real processes run one at a time (same xdist worker): two at once on a
 # small machine would starve each other.
@@ -300,3 +302,53 @@ async def test_a_logout_ends_the_access_token_on_every_service_within_a_second(p
         else:
             raise AssertionError(f"a revocation took a second or more in every try: {tries}")
     print(f"seconds from logout to 401, per service: {tries}")
+
+
+async def test_the_web_app_in_a_browser(platform):
+    """The web app on one origin in front of this platform, driven in Debian's Chromium by
+    Playwright (packages/web/e2e): the visitor's and the operator's journeys, an axe-core
+    scan of every page, the time to the first "For you" row. Screenshots are saved in
+    packages/web/test-results/screenshots."""
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not await asyncio.to_thread(Path(chromium).is_file):
+        message = f"no Chromium at {chromium}: `apt-get install chromium` (README: The web app)"
+        if os.environ.get("MOVIEREC_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    dist = await asyncio.to_thread(web.ensure_built)
+    port = free_port()
+    argv = [console_script("movierec"), "web", "--port", str(port), "--dist", str(dist)]
+    for prefix, service in web.PREFIXES.items():
+        argv += ["--upstream", f"{prefix}={platform.url(service)}"]
+    origin = await asyncio.create_subprocess_exec(*argv)
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        async def answers() -> bool:
+            async with httpx.AsyncClient() as client:
+                with contextlib.suppress(httpx.HTTPError):
+                    return (await client.get(f"{url}/healthz")).status_code == 200
+            return False
+
+        await eventually(answers, timeout=30, interval=0.2)
+        env = {
+            **os.environ,
+            "MOVIEREC_WEB_URL": url,
+            "MOVIEREC_E2E_ADMIN_EMAIL": ADMIN[0],
+            "MOVIEREC_E2E_ADMIN_PASSWORD": ADMIN[1],
+            "CHROMIUM_PATH": chromium,
+        }
+        playwright = await asyncio.create_subprocess_exec(
+            str(web.WEB_DIR / "node_modules" / ".bin" / "playwright"),
+            "test",
+            cwd=web.WEB_DIR,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(playwright.communicate(), 900)
+        print(out.decode())  # the timing line and the screenshots' names, with -s
+        assert playwright.returncode == 0, out.decode()[-8000:]
+    finally:
+        origin.terminate()
+        await origin.wait()

@@ -2,9 +2,13 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import { ApiError } from "./api/client";
-import { onSessionEnd, useSession } from "./api/session";
+import { endReason, onSessionEnd, useSession } from "./api/session";
 import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/Account";
+import { AdminPage } from "./pages/admin/Admin";
+import { ImportsPage } from "./pages/admin/Imports";
+import { MovieFormPage } from "./pages/admin/MovieForm";
+import { RequireAdmin } from "./pages/admin/RequireAdmin";
 import { HistoryPage } from "./pages/History";
 import { HomePage } from "./pages/Home";
 import { LoginPage } from "./pages/Login";
@@ -51,7 +55,8 @@ export function RequireSession({ children }: { children: React.ReactNode }) {
   const location = useLocation();
   if (!session) {
     const next = encodeURIComponent(location.pathname + location.search);
-    return <Navigate to={`/login?next=${next}`} replace />;
+    const expired = endReason() === "expired" ? "&expired=1" : "";
+    return <Navigate to={`/login?next=${next}${expired}`} replace />;
   }
   return <>{children}</>;
 }
@@ -91,6 +96,22 @@ export function AppRoutes() {
               </RequireSession>
             }
           />
+          {[
+            ["admin", <AdminPage />],
+            ["admin/movies/new", <MovieFormPage />],
+            ["admin/movies/:id/edit", <MovieFormPage />],
+            ["admin/imports", <ImportsPage />],
+          ].map(([path, page]) => (
+            <Route
+              key={path as string}
+              path={path as string}
+              element={
+                <RequireSession>
+                  <RequireAdmin>{page}</RequireAdmin>
+                </RequireSession>
+              }
+            />
+          ))}
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

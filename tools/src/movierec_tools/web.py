@@ -11,6 +11,7 @@ and needs no CORS.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -277,7 +278,7 @@ class Origin:
 
     async def _file(self, path: str, send: Send, *, head: bool) -> None:
         if self.dist is None:
-            page = _NO_APP.format(reason=self.no_app or "see the log of `movierec up`")
+            page = _NO_APP.format(reason=html.escape(self.no_app or "see the log of `movierec up`"))
             await _respond(send, 503, page.encode(), _TYPES[".html"])
             return
         target = (self.dist / path.lstrip("/")).resolve()

@@ -29,6 +29,21 @@ export function useMe() {
   });
 }
 
+let lastWrite = 0;
+
+/**
+ * How often "For you" asks again: every second for a few seconds after the person's last
+ * watch or rating (the change arrives through the event pipeline), else not at all.
+ */
+/** Something the recommendations follow changed (a sign-up, a profile, a watch, a rating). */
+export function markWrite(): void {
+  lastWrite = Date.now();
+}
+
+export function freshnessInterval(now = Date.now()): number | false {
+  return now - lastWrite < 6000 ? 1000 : false;
+}
+
 /**
  * After a watch or a rating: the user's own lists are stale at once; recommendations
  * follow through the event pipeline within about a second, so they are asked again right
@@ -38,6 +53,7 @@ export function useMe() {
 export function useAfterWrite() {
   const client = useQueryClient();
   return (movieId?: number) => {
+    markWrite();
     void client.invalidateQueries({ queryKey: ["mine"] });
     if (movieId !== undefined) {
       void client.invalidateQueries({ queryKey: keys.summary(movieId) });

@@ -11,6 +11,7 @@ const KEY = "movierec.session";
 const listeners = new Set<() => void>();
 const endListeners = new Set<(reason: EndReason) => void>();
 let current: Tokens | null = read();
+let ended: EndReason | null = null;
 
 function read(): Tokens | null {
   try {
@@ -29,6 +30,7 @@ export function getTokens(): Tokens | null {
 
 export function setTokens(tokens: Tokens): void {
   current = tokens;
+  ended = null;
   localStorage.setItem(KEY, JSON.stringify(tokens));
   listeners.forEach((f) => f());
 }
@@ -36,9 +38,15 @@ export function setTokens(tokens: Tokens): void {
 export function endSession(reason: EndReason): void {
   const had = current !== null;
   current = null;
+  if (had) ended = reason;
   localStorage.removeItem(KEY);
   listeners.forEach((f) => f());
   if (had) endListeners.forEach((f) => f(reason));
+}
+
+/** Why the last session ended, while signed out (null: signed in, or never was). */
+export function endReason(): EndReason | null {
+  return ended;
 }
 
 /** Called when a session ends (e.g. to send the person to the login page). */

@@ -1,7 +1,7 @@
 // Rating with half stars: ten radio buttons (0.5 … 5), so the keyboard and screen readers
 // work as with any radio group (arrow keys move and choose).
 
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 
 export const SCORES = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
 
@@ -18,7 +18,11 @@ export function Stars({
 }) {
   const name = useId();
   const [hover, setHover] = useState<number | null>(null);
-  const shown = hover ?? value ?? 0;
+  // The score just chosen, shown at once (until the saved value comes back).
+  const [chosen, setChosen] = useState<number | null>(null);
+  useEffect(() => setChosen(null), [value]);
+  const current = chosen ?? value;
+  const shown = hover ?? current ?? 0;
   return (
     <fieldset className="stars" disabled={disabled} onMouseLeave={() => setHover(null)}>
       <legend>{label}</legend>
@@ -33,8 +37,11 @@ export function Stars({
               type="radio"
               name={name}
               value={score}
-              checked={value === score}
-              onChange={() => onChange(score)}
+              checked={current === score}
+              onChange={() => {
+                setChosen(score);
+                onChange(score);
+              }}
               className="visually-hidden"
             />
             <span className="visually-hidden">

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { useNavigate } from "react-router";
 import { ApiError, authApi, data, fieldErrors } from "../api/client";
-import { keys, useMe } from "../api/queries";
+import { keys, markWrite, useMe } from "../api/queries";
 import { endSession } from "../api/session";
 import { ErrorState, Loading } from "../components/Status";
 import { usePageTitle } from "../components/usePageTitle";
@@ -41,6 +41,7 @@ function Profile() {
     mutationFn: () =>
       data(authApi.PATCH("/auth/me", { body: { ...form, favorite_genres: genres as never } })),
     onSuccess: () => {
+      markWrite();
       void client.invalidateQueries({ queryKey: keys.me });
       void client.invalidateQueries({ queryKey: keys.forYou });
     },

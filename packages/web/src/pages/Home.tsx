@@ -2,7 +2,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router";
 import { data, historyApi, recsApi, type Recommended, type Strategy } from "../api/client";
-import { keys, useMe } from "../api/queries";
+import { freshnessInterval, keys, useMe } from "../api/queries";
 import { useSession } from "../api/session";
 import { MovieCard, MovieRow } from "../components/MovieCard";
 import { ErrorState, Loading } from "../components/Status";
@@ -119,6 +119,9 @@ function ForYou({ strategy }: { strategy: Strategy }) {
         }),
       ),
     initialPageParam: 0,
+    // Always asked again when the page opens, and polled right after a write.
+    staleTime: 0,
+    refetchInterval: () => freshnessInterval(),
     getNextPageParam: (last) =>
       last.items.length < last.limit || last.offset + last.limit > MAX_OFFSET
         ? undefined

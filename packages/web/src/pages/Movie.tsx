@@ -1,4 +1,4 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import {
   ApiError,
@@ -8,7 +8,7 @@ import {
   ratingsApi,
   type RatingSummary,
 } from "../api/client";
-import { keys, useAfterWrite } from "../api/queries";
+import { keys, useAfterWrite, useMe } from "../api/queries";
 import { useSession } from "../api/session";
 import { Artwork } from "../components/Artwork";
 import { Stars } from "../components/Stars";
@@ -54,11 +54,22 @@ export function MoviePage() {
           <People label="Directed by" names={m.directors} param="director" />
           <People label="Starring" names={m.actors} param="actor" />
           <YourActions movieId={id} />
+          <EditLink movieId={id} />
           <Community movieId={id} />
         </div>
       </article>
       <SimilarRow movieId={id} title="Similar movies" />
     </>
+  );
+}
+
+function EditLink({ movieId }: { movieId: number }) {
+  const me = useMe();
+  if (me.data?.role !== "admin") return null;
+  return (
+    <p>
+      <Link to={`/admin/movies/${movieId}/edit`}>Edit movie</Link>
+    </p>
   );
 }
 
@@ -79,6 +90,7 @@ function People({ label, names, param }: { label: string; names: string[]; param
 
 function YourActions({ movieId }: { movieId: number }) {
   const session = useSession();
+  const client = useQueryClient();
   const afterWrite = useAfterWrite();
   const rating = useQuery({
     queryKey: keys.myRating(movieId),
@@ -95,12 +107,19 @@ function YourActions({ movieId }: { movieId: number }) {
   const rate = useMutation({
     mutationFn: (score: number) =>
       data(ratingsApi.PUT("/ratings/{movie_id}", { params: { path: { movie_id: movieId } }, body: { score } })),
-    onSuccess: () => afterWrite(movieId),
+    onSuccess: (saved) => {
+      // The answer is the rating as stored: shown at once, then the list is asked again.
+      client.setQueryData(keys.myRating(movieId), { items: [saved], total: 1, limit: 1, offset: 0 });
+      afterWrite(movieId);
+    },
   });
   const unrate = useMutation({
     mutationFn: () =>
       data(ratingsApi.DELETE("/ratings/{movie_id}", { params: { path: { movie_id: movieId } } })),
-    onSuccess: () => afterWrite(movieId),
+    onSuccess: () => {
+      client.setQueryData(keys.myRating(movieId), { items: [], total: 0, limit: 1, offset: 0 });
+      afterWrite(movieId);
+    },
   });
   const watch = useMutation({
     mutationFn: () =>

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { authApi, data, fieldErrors, logIn, moviesApi, ApiError } from "../api/client";
+import { markWrite } from "../api/queries";
 import { usePageTitle } from "../components/usePageTitle";
 import { safeNext } from "./Login";
 
@@ -70,6 +71,7 @@ export function SignupPage() {
         }),
       );
       await logIn(form.email.trim(), form.password);
+      markWrite(); // the favorite genres reach the recommendations in a moment
       client.clear();
       navigate(safeNext(params.get("next")), { replace: true });
     } catch (err) {
