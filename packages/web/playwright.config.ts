@@ -19,6 +19,8 @@ export default defineConfig({
     browserName: "chromium",
     viewport: { width: 1280, height: 900 },
     screenshot: "only-on-failure",
+    // The swarm e2e's edge has a self-signed certificate.
+    ignoreHTTPSErrors: process.env.MOVIEREC_E2E_SELF_SIGNED === "1",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       // No background traffic: this machine's network is closed to anything but the platform.

@@ -20,7 +20,7 @@ from movierec_tools.platform import services
 from movierec_tools.tls import self_signed
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
 from movierec_tools.up import seed as run_seed
-from movierec_tools.web import Origin, write_openapi
+from movierec_tools.web import Origin, WebBuildError, ensure_built, write_openapi
 
 
 @click.group(help="movierec: run, seed, inspect and benchmark the platform.")
@@ -79,6 +79,19 @@ def contracts(write: bool) -> None:
 def openapi(write: bool) -> None:
     for path in write_openapi():
         click.echo(f"wrote {path}")
+
+
+@cli.command(
+    name="build-web",
+    help="Build the web app (packages/web/dist) if its sources changed since the last build:"
+    " what `movierec up` does first; the edge image copies the result.",
+)
+def build_web() -> None:
+    try:
+        dist = ensure_built(echo=click.echo)
+    except WebBuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"the web app is built: {dist}")
 
 
 @cli.command(

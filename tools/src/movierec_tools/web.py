@@ -193,7 +193,8 @@ class Origin:
     """An ASGI app: the built web app's files, and the API prefixes proxied to the services.
 
     ``upstreams`` maps a path prefix (``movies``) to its API's base URL. Paths that are no
-    file of the build and have no extension get ``index.html`` (the app's own routes)."""
+    file of the build get ``index.html`` (the app's own routes), except under ``/assets/``:
+    as the edge's nginx.conf does."""
 
     def __init__(self, dist: Path | None, upstreams: dict[str, str], *, no_app: str = "") -> None:
         self.dist = dist.resolve() if dist is not None else None
@@ -286,7 +287,7 @@ class Origin:
             await _respond(send, 404, _NOT_FOUND, "application/problem+json")
             return
         if not target.is_file():
-            if Path(path).suffix:  # a missing asset, not a page of the app
+            if path.startswith("/assets/"):  # a missing asset, not a page of the app
                 await _respond(send, 404, _NOT_FOUND, "application/problem+json")
                 return
             target = self.dist / "index.html"
