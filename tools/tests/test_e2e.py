@@ -308,7 +308,7 @@ async def test_the_web_app_in_a_browser(platform):
     """The web app on one origin in front of this platform, driven in Debian's Chromium by
     Playwright (packages/web/e2e): the visitor's and the operator's journeys, an axe-core
     scan of every page, the time to the first "For you" row. Screenshots are saved in
-    packages/web/test-results/screenshots."""
+    packages/web/screenshots."""
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not await asyncio.to_thread(Path(chromium).is_file):
         message = f"no Chromium at {chromium}: `apt-get install chromium` (README: The web app)"

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** Where the tests save their screenshots (README's come from here). */
-export const SHOTS = process.env.MOVIEREC_SCREENSHOTS ?? "test-results/screenshots";
+export const SHOTS = process.env.MOVIEREC_SCREENSHOTS ?? "screenshots";
 
 export async function shot(page: Page, name: string): Promise<string> {
   mkdirSync(SHOTS, { recursive: true });
