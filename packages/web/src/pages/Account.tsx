@@ -4,6 +4,7 @@ import { useNavigate } from "react-router";
 import { ApiError, authApi, data, fieldErrors } from "../api/client";
 import { keys, markWrite, useMe } from "../api/queries";
 import { endSession } from "../api/session";
+import { Field } from "../components/Field";
 import { ErrorState, Loading } from "../components/Status";
 import { usePageTitle } from "../components/usePageTitle";
 import { GenrePicker } from "./Signup";
@@ -55,26 +56,24 @@ function Profile() {
     <section aria-labelledby="profile-h">
       <h2 id="profile-h">Profile</h2>
       <form onSubmit={submit}>
-        <label htmlFor="acc-first">First name</label>
-        <input
+        <Field
           id="acc-first"
+          label="First name"
           required
           maxLength={100}
           value={form.first_name}
           onChange={(e) => setForm({ ...form, first_name: e.target.value })}
-          aria-invalid={errors.first_name ? true : undefined}
+          error={errors.first_name}
         />
-        {errors.first_name && <span className="field-error">{errors.first_name}</span>}
-        <label htmlFor="acc-last">Last name</label>
-        <input
+        <Field
           id="acc-last"
+          label="Last name"
           required
           maxLength={100}
           value={form.last_name}
           onChange={(e) => setForm({ ...form, last_name: e.target.value })}
-          aria-invalid={errors.last_name ? true : undefined}
+          error={errors.last_name}
         />
-        {errors.last_name && <span className="field-error">{errors.last_name}</span>}
         <GenrePicker value={genres} onChange={setGenres} legend="Favorite genres" />
         <button type="submit" disabled={save.isPending}>
           {save.isPending ? "Saving…" : "Save profile"}
@@ -117,21 +116,16 @@ function DeleteAccount() {
             remove.mutate();
           }}
         >
-          <label htmlFor="delete-password">Type your password to confirm</label>
-          <input
+          <Field
             id="delete-password"
+            label="Type your password to confirm"
             type="password"
             autoComplete="current-password"
             required
             value={password}
             onChange={(e) => setPassword(e.target.value)}
-            aria-invalid={wrong ? true : undefined}
+            error={wrong ? "That password is not right." : undefined}
           />
-          {wrong && (
-            <p className="form-error" role="alert">
-              That password is not right.
-            </p>
-          )}
           {remove.isError && !wrong && <ErrorState error={remove.error} />}
           <button type="submit" className="danger" disabled={remove.isPending}>
             {remove.isPending ? "Deleting…" : "Delete my account for good"}

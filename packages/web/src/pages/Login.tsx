@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiError, logIn } from "../api/client";
+import { Field } from "../components/Field";
 import { usePageTitle } from "../components/usePageTitle";
 
 /** Only paths of this app: never send someone to another site after logging in. */
@@ -48,19 +49,19 @@ export function LoginPage() {
           Your session ended. Log in again to go on.
         </p>
       )}
-      <form onSubmit={submit} noValidate={false}>
-        <label htmlFor="login-email">Email</label>
-        <input
+      <form onSubmit={submit}>
+        <Field
           id="login-email"
+          label="Email"
           type="email"
           autoComplete="username"
           required
           value={email}
           onChange={(e) => setEmail(e.target.value)}
         />
-        <label htmlFor="login-password">Password</label>
-        <input
+        <Field
           id="login-password"
+          label="Password"
           type="password"
           autoComplete="current-password"
           required

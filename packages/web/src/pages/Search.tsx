@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { useSearchParams } from "react-router";
 import { data, moviesApi } from "../api/client";
 import { keys } from "../api/queries";
+import { Pager, useOffset } from "../components/EntryList";
 import { MovieCard, MovieRow } from "../components/MovieCard";
 import { ErrorState, Loading } from "../components/Status";
 import { usePageTitle } from "../components/usePageTitle";
@@ -42,7 +43,7 @@ function readFilters(params: URLSearchParams): Filters {
 export function SearchPage() {
   const [params, setParams] = useSearchParams();
   const applied = readFilters(params);
-  const offset = Math.max(0, Number(params.get("offset")) || 0);
+  const offset = useOffset();
   const [form, setForm] = useState<Filters>(applied);
   usePageTitle(applied.q ? `“${applied.q}”` : "Browse");
 
@@ -71,12 +72,6 @@ export function SearchPage() {
       else if (v.trim()) next.set(k, v.trim());
     }
     setParams(next);
-  };
-  const page = (to: number) => {
-    const next = new URLSearchParams(params);
-    next.set("offset", String(to));
-    setParams(next);
-    window.scrollTo({ top: 0 });
   };
   const set = (field: keyof Filters) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setForm({ ...form, [field]: e.target.value });
@@ -147,14 +142,7 @@ export function SearchPage() {
               <MovieCard key={m.id} movie={m} />
             ))}
           </MovieRow>
-          <nav className="pager" aria-label="Result pages">
-            <button type="button" disabled={offset === 0} onClick={() => page(Math.max(0, offset - PAGE))}>
-              Previous
-            </button>
-            <button type="button" disabled={offset + PAGE >= total} onClick={() => page(offset + PAGE)}>
-              Next
-            </button>
-          </nav>
+          <Pager offset={offset} page={PAGE} total={total} label="Result pages" />
         </>
       )}
     </div>

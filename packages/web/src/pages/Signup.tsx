@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { authApi, data, fieldErrors, logIn, moviesApi, ApiError } from "../api/client";
 import { markWrite } from "../api/queries";
+import { Field } from "../components/Field";
 import { usePageTitle } from "../components/usePageTitle";
 import { safeNext } from "./Login";
 
@@ -89,24 +90,16 @@ export function SignupPage() {
   };
 
   const field = (name: keyof typeof form, label: string, type: string, auto: string) => (
-    <>
-      <label htmlFor={`signup-${name}`}>{label}</label>
-      <input
-        id={`signup-${name}`}
-        type={type}
-        autoComplete={auto}
-        required
-        value={form[name]}
-        onChange={set(name)}
-        aria-invalid={errors[name] ? true : undefined}
-        aria-describedby={errors[name] ? `signup-${name}-error` : undefined}
-      />
-      {errors[name] && (
-        <span id={`signup-${name}-error`} className="field-error">
-          {errors[name]}
-        </span>
-      )}
-    </>
+    <Field
+      id={`signup-${name}`}
+      label={label}
+      type={type}
+      autoComplete={auto}
+      required
+      value={form[name]}
+      onChange={set(name)}
+      error={errors[name]}
+    />
   );
 
   return (

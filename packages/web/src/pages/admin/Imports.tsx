@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useSearchParams } from "react-router";
 import { data, moviesApi } from "../../api/client";
+import { Field } from "../../components/Field";
 import { ErrorState, Loading } from "../../components/Status";
 import { usePageTitle } from "../../components/usePageTitle";
 
@@ -33,10 +34,20 @@ export function ImportsPage() {
         deleted.
       </p>
       <form onSubmit={submit}>
-        <label htmlFor="import-dir">MovieLens folder on the server (empty: the configured one)</label>
-        <input id="import-dir" value={dataDir} maxLength={1000} onChange={(e) => setDataDir(e.target.value)} />
-        <label htmlFor="import-imdb">IMDb file on the server (optional)</label>
-        <input id="import-imdb" value={imdbFile} maxLength={1000} onChange={(e) => setImdbFile(e.target.value)} />
+        <Field
+          id="import-dir"
+          label="MovieLens folder on the server (empty: the configured one)"
+          value={dataDir}
+          maxLength={1000}
+          onChange={(e) => setDataDir(e.target.value)}
+        />
+        <Field
+          id="import-imdb"
+          label="IMDb file on the server (optional)"
+          value={imdbFile}
+          maxLength={1000}
+          onChange={(e) => setImdbFile(e.target.value)}
+        />
         {start.isError && <ErrorState error={start.error} />}
         <button type="submit" disabled={start.isPending}>
           {start.isPending ? "Starting…" : "Start import"}

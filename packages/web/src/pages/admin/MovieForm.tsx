@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { ApiError, data, fieldErrors, moviesApi, type MovieDetail } from "../../api/client";
 import { keys } from "../../api/queries";
+import { Field } from "../../components/Field";
 import { ErrorState, Loading } from "../../components/Status";
 import { usePageTitle } from "../../components/usePageTitle";
 import { GenrePicker } from "../Signup";
@@ -107,22 +108,14 @@ export function MovieFormPage() {
   if (existing.isError) return <ErrorState error={existing.error} retry={() => existing.refetch()} />;
 
   const text = (name: keyof Form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
-    <>
-      <label htmlFor={`movie-${name}`}>{label}</label>
-      <input
-        id={`movie-${name}`}
-        value={form[name] as string}
-        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
-        aria-invalid={errors[name] ? true : undefined}
-        aria-describedby={errors[name] ? `movie-${name}-error` : undefined}
-        {...props}
-      />
-      {errors[name] && (
-        <span id={`movie-${name}-error`} className="field-error">
-          {errors[name]}
-        </span>
-      )}
-    </>
+    <Field
+      id={`movie-${name}`}
+      label={label}
+      value={form[name] as string}
+      onChange={(e) => setForm({ ...form, [name]: e.target.value })}
+      error={errors[name]}
+      {...props}
+    />
   );
   const submit = (e: FormEvent) => {
     e.preventDefault();
