@@ -3,6 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { Artwork, hash, titleLines } from "./Artwork";
+import { Pager } from "./EntryList";
+import { Field } from "./Field";
 import { MovieCard } from "./MovieCard";
 import { Stars } from "./Stars";
 
@@ -70,5 +72,35 @@ describe("MovieCard", () => {
     expect(screen.getByRole("link", { name: "The Godfather" })).toHaveAttribute("href", "/movie/858");
     expect(screen.getByText("Because you watched Goodfellas")).toBeInTheDocument();
     expect(screen.getByLabelText("community average 4.3 of 5")).toBeInTheDocument();
+  });
+});
+
+describe("Field", () => {
+  it("labels its input and ties its error to it", () => {
+    render(<Field id="f-email" label="Email" error="Not an email." defaultValue="x" />);
+    const input = screen.getByLabelText("Email");
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(input).toHaveAccessibleDescription("Not an email.");
+  });
+});
+
+describe("Pager", () => {
+  const at = (offset: number, total: number) =>
+    render(
+      <MemoryRouter>
+        <Pager offset={offset} page={20} total={total} label="Pages" />
+      </MemoryRouter>,
+    );
+
+  it("says where the page is and stops at both ends", () => {
+    at(0, 45);
+    expect(screen.getByRole("navigation", { name: "Pages" })).toHaveTextContent("1–20 of 45");
+    expect(screen.getByRole("button", { name: "Previous" })).toBeDisabled();
+    expect(screen.getByRole("button", { name: "Next" })).toBeEnabled();
+  });
+
+  it("is not there when there is nothing to page", () => {
+    at(0, 0);
+    expect(screen.queryByRole("navigation")).toBeNull();
   });
 });
