@@ -38,6 +38,11 @@ def test_the_lock_file_records_no_download_address():
     assert "omit-lockfile-registry-resolved=true" in (WEB / ".npmrc").read_text()
 
 
+def test_without_its_sources_the_app_is_not_built_and_says_why(tmp_path):
+    with pytest.raises(web.WebBuildError, match="sources are not in"):
+        web.ensure_built(tmp_path / "nowhere")
+
+
 def test_the_build_is_current_until_a_source_changes(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "main.tsx").write_text("one")

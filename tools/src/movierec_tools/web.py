@@ -111,6 +111,11 @@ def ensure_built(web_dir: Path = WEB_DIR, echo: Callable[[str], None] = print) -
     than the lock file. Raises :class:`WebBuildError` when Node.js or npm is missing or
     too old, or the build fails."""
     dist = web_dir / DIST
+    if not (web_dir / "package.json").is_file():
+        raise WebBuildError(
+            f"the web app's sources are not in {web_dir} (an installed copy of movierec runs"
+            " the APIs only; the edge image carries the app)"
+        )
     if is_current(web_dir):
         return dist
     version, npm = node_version(), shutil.which("npm")
