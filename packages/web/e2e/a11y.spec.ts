@@ -53,6 +53,8 @@ test("operator pages", async ({ page, request }) => {
 
 test("the keyboard reaches the main content first and every control in order", async ({ page }) => {
   await page.goto("/");
+  // Once the app has drawn the page (a Tab before that lands nowhere).
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
   await page.keyboard.press("Enter");

@@ -147,7 +147,13 @@ function ModelStatus() {
             {Object.entries(model.data.metrics as Record<string, unknown>).map(([k, v]) => (
               <div key={k}>
                 <dt>{k.replace(/_/g, " ")}</dt>
-                <dd>{typeof v === "number" ? v.toFixed(4) : JSON.stringify(v)}</dd>
+                <dd>
+                  {typeof v !== "number"
+                    ? JSON.stringify(v)
+                    : Number.isInteger(v)
+                      ? v.toLocaleString()
+                      : v.toFixed(4)}
+                </dd>
               </div>
             ))}
           </dl>
