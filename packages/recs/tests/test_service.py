@@ -184,9 +184,72 @@ async def test_popular_by_genre_names_the_genre_and_window(client, world):
     assert body["items"][0]["reason"]["text"].startswith("Popular in Horror lately")
 
 
+async def test_not_interested_hides_a_movie_at_once_and_undo_brings_it_back(client, token, world):
+    user = fan_of(world, "Horror", 3)
+    headers = token(user_id=user)
+
+    async def scored(strategy: str = "hybrid") -> dict[int, float]:
+        body = await client.get(
+            "/recommendations", params={"strategy": strategy, "limit": 60}, headers=headers
+        )
+        assert body.status_code == 200, body.text
+        return {i["movie_id"]: i["score"] for i in body.json()["items"]}
+
+    async def ids(strategy: str = "hybrid") -> list[int]:
+        return list(await scored(strategy))
+
+    scores_before = await scored()
+    before = list(scores_before)
+    top = before[0]
+    dismissed = await client.put(f"/recommendations/dismissals/{top}", headers=headers)
+    assert dismissed.status_code == 201, dismissed.text
+    assert dismissed.json()["movie_id"] == top and dismissed.json()["title"]
+    again = await client.put(f"/recommendations/dismissals/{top}", headers=headers)
+    assert again.status_code == 200 and again.json() == dismissed.json()  # kept as it was
+    # Gone from the very next answer, whatever the strategy.
+    for strategy in ("hybrid", "history", "ratings", "popular"):
+        assert top not in await ids(strategy), strategy
+    listed = (await client.get("/recommendations/dismissals", headers=headers)).json()
+    assert [i["movie_id"] for i in listed["items"]] == [top] and listed["total"] == 1
+    # The movie most like it (as /similar ranks them) scores lower; no score rises.
+    scores_after = await scored()
+    alike = (await client.get(f"/recommendations/similar/{top}", params={"limit": 60})).json()
+    closest = next(i["movie_id"] for i in alike["items"] if i["movie_id"] in scores_after)
+    assert closest in scores_before
+    assert scores_after[closest] < scores_before[closest]
+    assert all(
+        scores_after[m] <= scores_before[m] + 1e-9 for m in scores_after if m in scores_before
+    )
+    # Undo: back where it was.
+    undone = await client.delete(f"/recommendations/dismissals/{top}", headers=headers)
+    assert undone.status_code == 204
+    assert (await ids())[0] == top
+    assert (
+        await client.delete(f"/recommendations/dismissals/{top}", headers=headers)
+    ).status_code == 404
+    assert (await client.get("/recommendations/dismissals", headers=headers)).json()["total"] == 0
+
+
+async def test_dismissals_are_validated_and_private(client, token, world):
+    user, other = (
+        token(user_id=fan_of(world, "Comedy", 4)),
+        token(user_id=fan_of(world, "Comedy", 5)),
+    )
+    assert (await client.put("/recommendations/dismissals/999999", headers=user)).status_code == 404
+    assert (await client.put("/recommendations/dismissals/0", headers=user)).status_code == 422
+    assert (await client.put("/recommendations/dismissals/21")).status_code == 401
+    assert (await client.get("/recommendations/dismissals")).status_code == 401
+    assert (await client.put("/recommendations/dismissals/21", headers=user)).status_code == 201
+    assert (await client.get("/recommendations/dismissals", headers=other)).json()["total"] == 0
+    assert (await client.delete("/recommendations/dismissals/21", headers=other)).status_code == 404
+
+
 async def test_deleting_a_user_removes_their_data(client, token, world, publish, runtime):
     user = fan_of(world, "Comedy", 9)
     assert await rated_by(runtime, user)
+    assert (
+        await client.put("/recommendations/dismissals/22", headers=token(user_id=user))
+    ).status_code == 201
     await publish("user.deleted", UserDeleted(user_id=user))
 
     async def refused() -> bool:
@@ -195,6 +258,11 @@ async def test_deleting_a_user_removes_their_data(client, token, world, publish,
 
     await eventually(refused, timeout=5)
     assert await rated_by(runtime, user) == set()
+    async with runtime.database.transaction() as session:
+        left = await session.execute(
+            text("SELECT count(*) FROM dismissal WHERE user_id = :u"), {"u": user}
+        )
+        assert left.scalar_one() == 0
 
 
 async def test_a_deleted_user_is_forgotten_by_every_stored_model(world, publish, runtime, settings):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     false,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -81,6 +82,19 @@ watch = Table(
     PrimaryKeyConstraint("entry_id", name="watch_pkey"),
 )
 Index("ix_watch_user_id", watch.c.user_id)
+
+#: Movies a user said they are not interested in: never recommended to them again (until
+#: they undo it), and movies like them ranked lower. Kept by the recs service itself.
+dismissal = Table(
+    "dismissal",
+    metadata,
+    required("user_id", Uuid),
+    required("movie_id", Integer),
+    required("dismissed_at", DateTime(timezone=True), server_default=func.now()),
+    PrimaryKeyConstraint("user_id", "movie_id", name="dismissal_pkey"),
+)
+# A user's dismissals, newest first (their list).
+Index("ix_dismissal_user_dismissed_at", dismissal.c.user_id, dismissal.c.dismissed_at.desc())
 
 #: Trained models, newest serving; a few older ones kept for rollback.
 model = Table(

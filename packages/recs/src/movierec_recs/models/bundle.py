@@ -429,9 +429,13 @@ def recommend(
     favorite_genres: list[str] | None = None,
     user: int | None = None,
     allowed: np.ndarray | None = None,
+    dismissed: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """Items ``offset..offset+k`` of one user's ranking from their current interactions,
     each with its reason; never an item in ``row``, only items ``allowed`` (default all).
+
+    ``dismissed`` (item indices the user is not interested in) are never recommended, and
+    items like them rank lower: see :func:`push_down`.
 
     ``user`` is the user's index at training time, if they had one. A reason is
     ``{"kind": ..., "because_of": item?}``: ``viewers_also_liked`` (the user's item whose
@@ -439,10 +443,12 @@ def recommend(
     ``taste`` (the learned taste profile alone), ``popular``, ``favorite_genres``."""
     mask = np.ones(bundle.dataset.n_items, bool) if allowed is None else allowed.copy()
     mask[row.indices] = False
+    if dismissed is not None and len(dismissed):
+        mask[dismissed] = False
     if not row.nnz or strategy == "popular":
         # Cold users get popular movies in their favorite genres first.
         favorites = set(favorite_genres or ()) if not row.nnz else set()
-        scores = cold_start_scores(bundle, sorted(favorites))
+        scores = push_down(bundle, cold_start_scores(bundle, sorted(favorites)), dismissed, mask)
         return [
             {
                 "item": i,
@@ -455,12 +461,41 @@ def recommend(
         ]
     scorer = bundle.strategy(strategy)
     scores = scorer.score(row, None if user is None else np.array([user]))[0]
+    scores = push_down(bundle, scores, dismissed, mask)
     items = ranked(scores, mask, offset, offset + k)
     reasons = explain(bundle, row, items, strategy)
     return [
         {"item": item, "score": float(scores[item]), "reason": reason}
         for item, reason in zip(items, reasons, strict=True)
     ]
+
+
+#: How far "not interested" pushes similar movies down: the most similar one loses this
+#: share of the spread between the best and the worst score still allowed.
+PUSH_DOWN = 0.5
+
+
+def push_down(
+    bundle: ModelBundle, scores: np.ndarray, dismissed: np.ndarray | None, mask: np.ndarray
+) -> np.ndarray:
+    """``scores`` lowered for items similar to the ``dismissed`` ones (the "similar"
+    scorer, the one behind /recommendations/similar): the most alike by ``PUSH_DOWN`` of
+    the spread of the allowed scores, the rest in proportion, none below the median."""
+    if dismissed is None or not len(dismissed) or not mask.any():
+        return scores
+    row = sparse.csr_matrix(
+        (np.ones(len(dismissed), np.float32), (np.zeros(len(dismissed), np.int32), dismissed)),
+        shape=(1, bundle.dataset.n_items),
+    )
+    alike = np.asarray(bundle.strategy("similar").score(row)[0], np.float64)
+    # How much more alike than the typical movie: 0 at the median of the allowed movies or
+    # below, 1 for the most alike.
+    typical, top = float(np.median(alike[mask])), float(alike[mask].max())
+    if top <= typical:
+        return scores
+    closeness = np.clip((alike - typical) / (top - typical), 0.0, 1.0)
+    spread = float(scores[mask].max() - scores[mask].min()) or 1.0
+    return scores - PUSH_DOWN * spread * closeness
 
 
 def explain(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -30,7 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.db import array_rows, as_record, insert_rows
 from movierec_common.tables import tombstone_table
-from movierec_recs.tables import app_user, interaction, model, movie, movie_revision, training_state
+from movierec_recs.tables import (
+    app_user,
+    dismissal,
+    interaction,
+    model,
+    movie,
+    movie_revision,
+    training_state,
+)
 from movierec_recs.tables import watch as watch_table
 
 
@@ -83,21 +92,92 @@ async def upsert_user(session: AsyncSession, *, user_id: uuid.UUID, genres: list
 
 
 async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    for table in (app_user, interaction, watch_table):
+    for table in (app_user, interaction, watch_table, dismissal):
         await session.execute(delete(table).where(table.c.user_id == user_id))
 
 
-async def user_profile(
-    session: AsyncSession, user_id: uuid.UUID
-) -> tuple[list[str], list[tuple[int, float | None]]]:
-    """The user's favorite genres and (movie_id, score or None for watched only) pairs."""
+@dataclass(frozen=True)
+class Profile:
+    """What scoring needs of a user: favorite genres, (movie_id, score or None for watched
+    only) pairs, and the movies they dismissed."""
+
+    favorites: list[str]
+    pairs: list[tuple[int, float | None]]
+    dismissed: list[int]
+
+
+async def user_profile(session: AsyncSession, user_id: uuid.UUID) -> Profile:
     genres = await session.execute(
         select(app_user.c.favorite_genres).where(app_user.c.user_id == user_id)
     )
     favorites = genres.scalar_one_or_none() or []
     i = interaction.c
     rows = await session.execute(select(i.movie_id, i.score).where(i.user_id == user_id))
-    return list(favorites), [(r.movie_id, r.score) for r in rows]
+    dismissed = await session.execute(
+        select(dismissal.c.movie_id).where(dismissal.c.user_id == user_id)
+    )
+    return Profile(
+        list(favorites), [(r.movie_id, r.score) for r in rows], list(dismissed.scalars())
+    )
+
+
+# -- dismissals ("not interested") -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    movie_id: int
+    title: str | None
+    dismissed_at: datetime
+
+
+async def movie_exists(session: AsyncSession, movie_id: int) -> bool:
+    m = movie.c
+    found = await session.execute(select(m.movie_id).where((m.movie_id == movie_id) & ~m.deleted))
+    return found.first() is not None
+
+
+async def dismiss(
+    session: AsyncSession, *, user_id: uuid.UUID, movie_id: int
+) -> tuple[Dismissal, bool]:
+    """Record the dismissal (again: kept as it was); the stored row, and whether it is new."""
+    statement = (
+        pg_insert(dismissal)
+        .values(user_id=user_id, movie_id=movie_id)
+        .on_conflict_do_update(constraint="dismissal_pkey", set_={"movie_id": dismissal.c.movie_id})
+        # xmax is 0 on a row this statement inserted (not on one it updated).
+        .returning(dismissal.c.movie_id, dismissal.c.dismissed_at, literal_column("xmax = 0"))
+    )
+    movie_id_, dismissed_at, created = (await session.execute(statement)).one()
+    title = await session.execute(select(movie.c.title).where(movie.c.movie_id == movie_id))
+    return Dismissal(movie_id_, title.scalar_one_or_none(), dismissed_at), bool(created)
+
+
+async def undismiss(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> bool:
+    d = dismissal.c
+    gone = await session.execute(
+        delete(dismissal).where((d.user_id == user_id) & (d.movie_id == movie_id))
+    )
+    return bool(gone.rowcount)  # type: ignore[attr-defined]
+
+
+async def dismissals_of(
+    session: AsyncSession, *, user_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[Dismissal], int]:
+    """A page of the user's dismissals, newest first, with titles; how many in all."""
+    d, m = dismissal.c, movie.c
+    rows = await session.execute(
+        select(d.movie_id, m.title, d.dismissed_at)
+        .select_from(dismissal.outerjoin(movie, m.movie_id == d.movie_id))
+        .where(d.user_id == user_id)
+        .order_by(d.dismissed_at.desc(), d.movie_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await session.execute(
+        select(func.count()).select_from(dismissal).where(d.user_id == user_id)
+    )
+    return [as_record(Dismissal, r) for r in rows], int(total.scalar_one())
 
 
 # -- movies ------------------------------------------------------------------------------

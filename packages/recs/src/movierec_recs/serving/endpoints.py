@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi import Path as Path_
 
 from movierec_common.deps import CurrentUser, current_service, service_of
 from movierec_common.genres import Genre
-from movierec_common.pagination import DEFAULT_LIMIT, Limit, PageParams
+from movierec_common.pagination import DEFAULT_LIMIT, Limit, Page, PageParams
+from movierec_common.pagination import Offset as ListOffset
 from movierec_recs.serving.recommender import Recommender
-from movierec_recs.serving.schemas import ModelInfo, RecommendationPage, Strategy
+from movierec_recs.serving.schemas import DismissalOut, ModelInfo, RecommendationPage, Strategy
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
@@ -21,6 +22,8 @@ NO_MODEL: dict[int | str, dict[str, Any]] = {503: {"description": "No model has 
 
 RecommenderDep = Annotated[Recommender, Depends(current_service)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (≤ 1000).")]
+MovieId = Annotated[int, Path_(ge=1, le=2_147_483_647, description="Movie id")]
+AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "Not logged in"}}
 Genres = Annotated[
     list[Genre] | None, Query(max_length=19, description="Repeatable; all must match.")
 ]
@@ -82,7 +85,7 @@ async def popular(
 )
 async def similar(
     request: Request,
-    movie_id: Annotated[int, Path_(ge=1, le=2_147_483_647, description="Movie id")],
+    movie_id: MovieId,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> Response:
@@ -94,3 +97,58 @@ async def similar(
 @router.get("/model", summary="The model serving now", responses=NO_MODEL)
 async def model(recommender: RecommenderDep) -> ModelInfo:
     return ModelInfo.model_validate(recommender.model_info())
+
+
+# -- "not interested" --------------------------------------------------------------------
+
+
+@router.put(
+    "/dismissals/{movie_id}",
+    summary="Not interested: never recommend this movie to me, and fewer like it",
+    response_model=DismissalOut,
+    responses={
+        **AUTH,
+        200: {"description": "Dismissed before (kept as it was)"},
+        201: {"description": "Dismissed"},
+        404: {"description": "Unknown movie"},
+    },
+)
+async def dismiss(movie_id: MovieId, user: CurrentUser, recommender: RecommenderDep) -> Response:
+    found, created = await recommender.dismiss(user_id=user.user_id, movie_id=movie_id)
+    body = DismissalOut(movie_id=found.movie_id, title=found.title, dismissed_at=found.dismissed_at)
+    return Response(
+        body.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
+
+
+@router.delete(
+    "/dismissals/{movie_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Undo a dismissal: the movie may be recommended again",
+    responses={**AUTH, 404: {"description": "Not among your dismissals"}},
+)
+async def undismiss(movie_id: MovieId, user: CurrentUser, recommender: RecommenderDep) -> Response:
+    await recommender.undismiss(user_id=user.user_id, movie_id=movie_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/dismissals",
+    summary="The movies you said you are not interested in, newest first",
+    response_model=Page[DismissalOut],
+    responses=AUTH,
+)
+async def dismissals(
+    user: CurrentUser,
+    recommender: RecommenderDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: ListOffset = 0,
+) -> Page[DismissalOut]:
+    page = PageParams(limit=limit, offset=offset)
+    rows, total = await recommender.dismissals(user_id=user.user_id, page=page)
+    items = [
+        DismissalOut(movie_id=r.movie_id, title=r.title, dismissed_at=r.dismissed_at) for r in rows
+    ]
+    return Page.of(items, total=total, params=page)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.consumer import is_tombstoned
 from movierec_common.errors import AccountDeletedError, NotFoundError
@@ -89,6 +90,40 @@ class Recommender:
             key, lambda: self._similar(snapshot, item, limit, offset)
         )
 
+    # -- "not interested" ------------------------------------------------------------------
+
+    async def dismiss(
+        self, *, user_id: uuid.UUID, movie_id: int
+    ) -> tuple[repository.Dismissal, bool]:
+        """Never recommend ``movie_id`` to the user again (and rank movies like it lower),
+        from their next request on; whether the dismissal is new."""
+        async with self.database.transaction() as session:
+            if await is_tombstoned(session, "user", user_id):
+                raise AccountDeletedError
+            if not await repository.movie_exists(session, movie_id):
+                raise NotFoundError(f"Movie {movie_id} not found.")
+            found = await repository.dismiss(session, user_id=user_id, movie_id=movie_id)
+            self._touched(session, user_id)
+        return found
+
+    async def undismiss(self, *, user_id: uuid.UUID, movie_id: int) -> None:
+        async with self.database.transaction() as session:
+            if not await repository.undismiss(session, user_id=user_id, movie_id=movie_id):
+                raise NotFoundError(f"Movie {movie_id} is not among your dismissals.")
+            self._touched(session, user_id)
+
+    async def dismissals(
+        self, *, user_id: uuid.UUID, page: PageParams
+    ) -> tuple[list[repository.Dismissal], int]:
+        async with self.database.transaction() as session:
+            return await repository.dismissals_of(
+                session, user_id=user_id, limit=page.limit, offset=page.offset
+            )
+
+    def _touched(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        # The user's cached pages are keyed by their generation: the next request scores anew.
+        self.cache.invalidate_after_commit(session, generations=[self.generation_key(str(user_id))])
+
     def model_info(self) -> dict[str, Any]:
         snapshot = self.state.require()
         manifest = snapshot.manifest
@@ -118,10 +153,12 @@ class Recommender:
         async with self.database.transaction() as session:
             if await is_tombstoned(session, "user", user_id):
                 raise AccountDeletedError
-            favorites, pairs = await repository.user_profile(session, user_id)
+            profile = await repository.user_profile(session, user_id)
+        favorites = profile.favorites
         bundle = snapshot.bundle
         index = bundle.dataset.item_index
-        known = [(index[m], s) for m, s in pairs if m in index]
+        known = [(index[m], s) for m, s in profile.pairs if m in index]
+        dismissed = np.asarray([index[m] for m in profile.dismissed if m in index], np.int64)
         row = sparse.csr_matrix(
             (
                 np.asarray([self.implicit_score if s is None else s for _, s in known], np.float32),
@@ -139,6 +176,7 @@ class Recommender:
             favorite_genres=favorites,
             user=bundle.dataset.user_index.get(str(user_id)),
             allowed=allowed,
+            dismissed=dismissed,
         )
         items = [
             self._item(snapshot, e["item"], e["score"], e["reason"], genres, favorites)

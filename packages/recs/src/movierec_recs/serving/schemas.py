@@ -51,6 +51,12 @@ class RecommendationPage(BaseModel):
     offset: int
 
 
+class DismissalOut(BaseModel):
+    movie_id: int
+    title: str | None = Field(description="Null when the movie left the catalog.")
+    dismissed_at: datetime
+
+
 class ModelInfo(BaseModel):
     version: str
     trained_at: datetime
