@@ -67,6 +67,15 @@ test("sign up, get picks, find, watch and rate, see For you change, page on, lea
   );
   expect(new Set(hrefs).size).toBe(hrefs.length);
 
+  // "Not interested": the pick leaves at once and comes back on undo.
+  const first = forYou.locator(".card-title").first();
+  const title = (await first.textContent())!;
+  await forYou.getByRole("button", { name: `Not interested in ${title}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "will not be picked" })).toContainText(title);
+  await expect(forYou.getByRole("link", { name: title, exact: true })).toHaveCount(0);
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(forYou.getByRole("link", { name: title, exact: true })).toHaveCount(1);
+
   // My lists show what I did.
   await page.getByRole("link", { name: "Ratings" }).click();
   await expect(page.getByRole("row", { name: /The Godfather/ })).toBeVisible();

@@ -9,7 +9,16 @@ export type CardMovie = {
   rating_average?: number | null;
 };
 
-export function MovieCard({ movie, reason }: { movie: CardMovie; reason?: string }) {
+export function MovieCard({
+  movie,
+  reason,
+  onDismiss,
+}: {
+  movie: CardMovie;
+  reason?: string;
+  /** Offers "Not interested" (recommendations only). */
+  onDismiss?: () => void;
+}) {
   return (
     <li className="card">
       <Link to={`/movie/${movie.id}`} className="card-link">
@@ -28,6 +37,16 @@ export function MovieCard({ movie, reason }: { movie: CardMovie; reason?: string
         )}
       </span>
       {reason && <span className="card-reason">{reason}</span>}
+      {onDismiss && (
+        <button
+          type="button"
+          className="card-dismiss"
+          onClick={onDismiss}
+          aria-label={`Not interested in ${movie.title}`}
+        >
+          Not interested
+        </button>
+      )}
     </li>
   );
 }

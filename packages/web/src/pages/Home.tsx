@@ -1,5 +1,5 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { data, historyApi, recsApi, type Recommended, type Strategy } from "../api/client";
 import { freshnessInterval, keys, useMe } from "../api/queries";
@@ -140,12 +140,57 @@ function ForYou({ strategy }: { strategy: Strategy }) {
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
   const items = recs.data ? uniqueItems(recs.data.pages) : [];
+  const client = useQueryClient();
+  const [hidden, setHidden] = useState<Recommended | null>(null);
+  const refresh = () => void client.invalidateQueries({ queryKey: keys.forYou });
+  const dismiss = useMutation({
+    mutationFn: (movie: Recommended) =>
+      data(
+        recsApi.PUT("/recommendations/dismissals/{movie_id}", {
+          params: { path: { movie_id: movie.movie_id } },
+        }),
+      ),
+    onSuccess: (_, movie) => {
+      setHidden(movie);
+      refresh();
+    },
+  });
+  const undo = useMutation({
+    mutationFn: (movie: Recommended) =>
+      data(
+        recsApi.DELETE("/recommendations/dismissals/{movie_id}", {
+          params: { path: { movie_id: movie.movie_id } },
+        }),
+      ),
+    onSuccess: () => {
+      setHidden(null);
+      refresh();
+    },
+  });
+  const shown = items.filter((m) => !(dismiss.isPending && dismiss.variables?.movie_id === m.movie_id));
   return (
+    <>
+    <p className="dismissed" role="status">
+      {hidden && (
+        <>
+          “{hidden.title}” will not be picked for you again.{" "}
+          <button type="button" className="link-button" onClick={() => undo.mutate(hidden)} disabled={undo.isPending}>
+            Undo
+          </button>
+        </>
+      )}
+    </p>
+    {(dismiss.isError || undo.isError) && <ErrorState error={dismiss.error ?? undo.error} />}
     <MovieRow title="For you" grid>
       {recs.isPending && <Loading label="Picking movies for you…" />}
       {recs.isError && <ErrorState error={recs.error} retry={() => recs.refetch()} />}
-      {items.map((m) => (
-        <MovieCard key={m.movie_id} movie={{ ...m, id: m.movie_id }} reason={m.reason.text} />
+      {shown.map((m) => (
+        <MovieCard
+          key={m.movie_id}
+          movie={{ ...m, id: m.movie_id }}
+          reason={m.reason.text}
+          onDismiss={() => dismiss.mutate(m)}
+        />
       ))}
       {recs.isSuccess && items.length === 0 && (
         <li className="empty">
@@ -162,6 +207,7 @@ function ForYou({ strategy }: { strategy: Strategy }) {
         )}
       </li>
     </MovieRow>
+    </>
   );
 }
 
