@@ -149,6 +149,10 @@ async def test_the_status_of_the_pipeline_is_for_admins(client, token, app):
     async with app.state.db.transaction() as session:
         rows = (await session.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
     assert status["outbox"]["backlog"] == rows
+    if rows:  # the oldest waiting row's age (no relay runs here: the import's events wait)
+        assert status["outbox"]["oldest_seconds"] >= 0
+    else:
+        assert status["outbox"]["oldest_seconds"] is None
     assert status["tasks"]["name"].endswith("movies.tasks")
     if status["events"] is not None:  # movies consumes: its queue and dead letters
         assert status["events"]["name"].endswith("movies.events")

@@ -75,12 +75,15 @@ async def queue_depths(amqp_url: str, names: list[str]) -> dict[str, QueueDepth]
     return found
 
 
-_OUTBOX = select(func.count(), func.min(outbox_table.c.created_at))
+# The oldest row is the first by id (the primary key's index), not a scan for min(created_at).
+_COUNT = select(func.count()).select_from(outbox_table)
+_OLDEST = select(outbox_table.c.created_at).order_by(outbox_table.c.id).limit(1)
 
 
 async def outbox_state(database: Database) -> OutboxState:
     async with database.transaction() as session:
-        count, oldest = (await session.execute(_OUTBOX)).one()
+        count = (await session.execute(_COUNT)).scalar_one()
+        oldest = (await session.execute(_OLDEST)).scalar_one_or_none()
     age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else None
     return OutboxState(backlog=int(count), oldest_seconds=age)
 
