@@ -167,46 +167,53 @@ function ForYou({ strategy }: { strategy: Strategy }) {
       refresh();
     },
   });
-  const shown = items.filter((m) => !(dismiss.isPending && dismiss.variables?.movie_id === m.movie_id));
+  const shown = items.filter(
+    (m) => !(dismiss.isPending && dismiss.variables?.movie_id === m.movie_id),
+  );
   return (
     <>
-    <p className="dismissed" role="status">
-      {hidden && (
-        <>
-          “{hidden.title}” will not be picked for you again.{" "}
-          <button type="button" className="link-button" onClick={() => undo.mutate(hidden)} disabled={undo.isPending}>
-            Undo
-          </button>
-        </>
-      )}
-    </p>
-    {(dismiss.isError || undo.isError) && <ErrorState error={dismiss.error ?? undo.error} />}
-    <MovieRow title="For you" grid>
-      {recs.isPending && <Loading label="Picking movies for you…" />}
-      {recs.isError && <ErrorState error={recs.error} retry={() => recs.refetch()} />}
-      {shown.map((m) => (
-        <MovieCard
-          key={m.movie_id}
-          movie={{ ...m, id: m.movie_id }}
-          reason={m.reason.text}
-          onDismiss={() => dismiss.mutate(m)}
-        />
-      ))}
-      {recs.isSuccess && items.length === 0 && (
-        <li className="empty">
-          Nothing to pick from yet. <Link to="/search">Browse the catalog</Link> and rate a few
-          movies.
-        </li>
-      )}
-      <li className="more" aria-hidden={!hasNextPage}>
-        <div ref={end} />
-        {hasNextPage && (
-          <button type="button" onClick={() => fetchNextPage()} disabled={isFetchingNextPage}>
-            {isFetchingNextPage ? "Loading more…" : "More picks"}
-          </button>
+      <p className="dismissed" role="status">
+        {hidden && (
+          <>
+            “{hidden.title}” will not be picked for you again.{" "}
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => undo.mutate(hidden)}
+              disabled={undo.isPending}
+            >
+              Undo
+            </button>
+          </>
         )}
-      </li>
-    </MovieRow>
+      </p>
+      {(dismiss.isError || undo.isError) && <ErrorState error={dismiss.error ?? undo.error} />}
+      <MovieRow title="For you" grid>
+        {recs.isPending && <Loading label="Picking movies for you…" />}
+        {recs.isError && <ErrorState error={recs.error} retry={() => recs.refetch()} />}
+        {shown.map((m) => (
+          <MovieCard
+            key={m.movie_id}
+            movie={{ ...m, id: m.movie_id }}
+            reason={m.reason.text}
+            onDismiss={() => dismiss.mutate(m)}
+          />
+        ))}
+        {recs.isSuccess && items.length === 0 && (
+          <li className="empty">
+            Nothing to pick from yet. <Link to="/search">Browse the catalog</Link> and rate a
+            few movies.
+          </li>
+        )}
+        <li className="more" aria-hidden={!hasNextPage}>
+          <div ref={end} />
+          {hasNextPage && (
+            <button type="button" onClick={() => fetchNextPage()} disabled={isFetchingNextPage}>
+              {isFetchingNextPage ? "Loading more…" : "More picks"}
+            </button>
+          )}
+        </li>
+      </MovieRow>
     </>
   );
 }
