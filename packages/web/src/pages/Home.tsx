@@ -142,6 +142,10 @@ function ForYou({ strategy }: { strategy: Strategy }) {
   const items = recs.data ? uniqueItems(recs.data.pages) : [];
   const client = useQueryClient();
   const [hidden, setHidden] = useState<Recommended | null>(null);
+  // Dismissed here: kept out of the list at once and until undone (not only while the
+  // request runs, or the pick would flash back until the list is asked again).
+  const [gone, setGone] = useState<ReadonlySet<number>>(new Set());
+  const without = (id: number) => setGone((ids) => new Set([...ids].filter((i) => i !== id)));
   const refresh = () => void client.invalidateQueries({ queryKey: keys.forYou });
   const dismiss = useMutation({
     mutationFn: (movie: Recommended) =>
@@ -150,6 +154,8 @@ function ForYou({ strategy }: { strategy: Strategy }) {
           params: { path: { movie_id: movie.movie_id } },
         }),
       ),
+    onMutate: (movie) => setGone((ids) => new Set(ids).add(movie.movie_id)),
+    onError: (_, movie) => without(movie.movie_id),
     onSuccess: (_, movie) => {
       setHidden(movie);
       refresh();
@@ -162,14 +168,13 @@ function ForYou({ strategy }: { strategy: Strategy }) {
           params: { path: { movie_id: movie.movie_id } },
         }),
       ),
-    onSuccess: () => {
+    onSuccess: (_, movie) => {
       setHidden(null);
+      without(movie.movie_id);
       refresh();
     },
   });
-  const shown = items.filter(
-    (m) => !(dismiss.isPending && dismiss.variables?.movie_id === m.movie_id),
-  );
+  const shown = items.filter((m) => !gone.has(m.movie_id));
   return (
     <>
       <p className="dismissed" role="status">
