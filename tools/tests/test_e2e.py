@@ -318,8 +318,8 @@ async def test_the_web_app_in_a_browser(platform):
     dist = await asyncio.to_thread(web.ensure_built)
     port = free_port()
     argv = [console_script("movierec"), "web", "--port", str(port), "--dist", str(dist)]
-    for prefix, service in web.PREFIXES.items():
-        argv += ["--upstream", f"{prefix}={platform.url(service)}"]
+    for spec in service_specs():
+        argv += ["--upstream", f"{spec.prefix}={platform.url(spec.name)}"]
     origin = await asyncio.create_subprocess_exec(*argv)
     url = f"http://127.0.0.1:{port}"
     try:

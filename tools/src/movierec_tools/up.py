@@ -42,7 +42,7 @@ from movierec_tools.platform import (
 )
 from movierec_tools.processes import console_script
 from movierec_tools.supervisor import Supervisor
-from movierec_tools.web import PREFIXES, WebBuildError, ensure_built
+from movierec_tools.web import WebBuildError, ensure_built
 
 STATE_FILE = "up.json"
 
@@ -108,12 +108,15 @@ def check_ports(platform: list[Service], port_base: int) -> dict[str, int]:
     return ports
 
 
-def web_argv(dist: Path | None, reason: str, port_base: int, ports: dict[str, int]) -> list[str]:
-    """The origin at the port base: the built app, and each API prefix to its service."""
+def web_argv(
+    platform: list[Service], dist: Path | None, reason: str, port_base: int, ports: dict[str, int]
+) -> list[str]:
+    """The origin at the port base: the built app, and each service's prefix (its spec's)
+    to its API."""
     argv = [console_script("movierec"), "web", "--port", str(port_base)]
     argv += ["--dist", str(dist)] if dist is not None else ["--no-app-reason", reason]
-    for prefix, service in PREFIXES.items():
-        argv += ["--upstream", f"{prefix}=http://127.0.0.1:{ports[service]}"]
+    for service in platform:
+        argv += ["--upstream", f"{service.spec.prefix}=http://127.0.0.1:{ports[service.name]}"]
     return argv
 
 
@@ -357,7 +360,7 @@ async def up(
             else:
                 argv.append(role)
             supervisor.add(f"{service.name}-{role}", argv, env, port)
-    supervisor.add("web", web_argv(dist, no_app, port_base, ports), env, port_base)
+    supervisor.add("web", web_argv(platform, dist, no_app, port_base, ports), env, port_base)
     origin = f"http://127.0.0.1:{port_base}"
 
     stop = asyncio.Event()

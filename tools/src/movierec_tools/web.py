@@ -149,14 +149,6 @@ def _run(argv: list[str], cwd: Path) -> None:
 
 # -- the one origin ----------------------------------------------------------------------
 
-#: The services' path prefixes (the first segment of a path) and their service names.
-PREFIXES = {
-    "auth": "auth",
-    "movies": "movies",
-    "history": "history",
-    "ratings": "ratings",
-    "recommendations": "recs",
-}
 #: As at the edge: the API documentation is on each API's own port, not the public origin.
 _DOCS = re.compile(r"^/[a-z]+/(docs|redoc|openapi\.json)(/|$)")
 #: Headers of one connection, never passed on (RFC 9110 §7.6.1).
@@ -206,6 +198,14 @@ class Origin:
         self.upstreams = upstreams
         self.no_app = no_app
         self.client: httpx.AsyncClient | None = None
+        # The build is small (a few hundred KB): read once here, so requests never touch
+        # the disk from the event loop. A new build is served after a restart (which is
+        # what `movierec up` does: it builds before it starts the origin).
+        self.files: dict[str, bytes] = {}
+        if self.dist is not None:
+            for file in self.dist.rglob("*"):
+                if file.is_file() and file.name != STAMP:
+                    self.files["/" + file.relative_to(self.dist).as_posix()] = file.read_bytes()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -287,21 +287,19 @@ class Origin:
             page = _NO_APP.format(reason=html.escape(self.no_app or "see the log of `movierec up`"))
             await _respond(send, 503, page.encode(), _TYPES[".html"])
             return
-        target = (self.dist / path.lstrip("/")).resolve()
-        if not target.is_relative_to(self.dist) or target.name == STAMP:
-            await _respond(send, 404, _NOT_FOUND, "application/problem+json")
-            return
-        if not target.is_file():
-            if path.startswith("/assets/"):  # a missing asset, not a page of the app
+        name = path if path in self.files else None
+        if name is None:
+            # A missing asset, not a page of the app; the build's stamp is not served.
+            if path.startswith("/assets/") or path == f"/{STAMP}":
                 await _respond(send, 404, _NOT_FOUND, "application/problem+json")
                 return
-            target = self.dist / "index.html"
+            name = "/index.html"
         # Built assets carry their content's hash in their names: cached for good. The
         # page itself is asked again every time, so a new build is seen at once.
-        immutable = target.parent.name == "assets"
+        immutable = name.startswith("/assets/")
         cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-        body = target.read_bytes()
-        kind = _TYPES.get(target.suffix, "application/octet-stream")
+        body = self.files[name]
+        kind = _TYPES.get(Path(name).suffix, "application/octet-stream")
         await _respond(send, 200, b"" if head else body, kind, cache=cache, length=len(body))
 
 
