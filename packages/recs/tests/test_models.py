@@ -132,3 +132,27 @@ def test_hybrid_blends_parts_by_weight():
     parts = {"a": Fixed([3, 2, 1]), "b": Fixed([1, 2, 30])}
     assert rank(Hybrid(parts, {"a": 1.0, "b": 0.0}), rows, k=1, exclude=rows).tolist() == [[0]]
     assert rank(Hybrid(parts, {"a": 1.0, "b": 2.0}), rows, k=1, exclude=rows).tolist() == [[2]]
+
+
+def test_mmr_trades_relevance_for_variety_and_pages_continue():
+    from movierec_recs.models.diversity import diversified, intra_list_diversity, mmr
+
+    # Items 0 and 1 are alike (same direction), item 2 points elsewhere.
+    space = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], np.float32)
+    scores = np.array([1.0, 0.9, 0.5, 0.1])
+    order = np.array([0, 1, 2, 3])
+    assert mmr(order, scores, space, 0.0, 3) == [0, 1, 2]
+    assert mmr(order, scores, space, 0.7, 2) == [0, 2]  # the twin of the first waits
+    # Page 2 of a diversified ranking continues page 1 exactly.
+    rng = np.random.default_rng(1)
+    big = rng.normal(size=(400, 8)).astype(np.float32)
+    big /= np.linalg.norm(big, axis=1, keepdims=True)
+    values = rng.random(400)
+    ranking = np.argsort(-values)
+    whole = diversified(values, ranking, big, 0.4, 20)
+    assert diversified(values, ranking, big, 0.4, 10) == whole[:10]
+    assert len(set(diversified(values, ranking, big, 0.4, 80))) == 80
+    # Intra-list diversity: 1 - mean pairwise similarity.
+    assert intra_list_diversity(np.array([0, 1]), space) == pytest.approx(0.0)
+    assert intra_list_diversity(np.array([0, 2]), space) == pytest.approx(1.0)
+    assert intra_list_diversity(np.array([0]), space) == 0.0

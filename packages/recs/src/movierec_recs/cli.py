@@ -70,10 +70,12 @@ def evaluate_command(
     if as_json:
         click.echo(json.dumps(results, indent=2))
         return
-    columns = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage")
-    click.echo(f"{'strategy':<24}" + "".join(f"{c + '@' + str(k):>13}" for c in columns))
+    columns = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage", "diversity")
+    header = "".join(f"{c + '@' + str(k):>13}" for c in columns) + f"{'novelty':>10}"
+    click.echo(f"{'strategy':<24}" + header)
     for name, metrics in results.items():
-        click.echo(f"{name:<24}" + "".join(f"{metrics[c]:>13.4f}" for c in columns))
+        values = "".join(f"{metrics[c]:>13.4f}" for c in columns)
+        click.echo(f"{name:<24}" + values + f"{metrics['novelty']:>10.3f}")
 
 
 @click.command(

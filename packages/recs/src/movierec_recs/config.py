@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from movierec_common.settings import ServiceSettings
+from movierec_recs.models.bundle import DEFAULT_DIVERSITY
 
 
 class Settings(ServiceSettings):
@@ -32,3 +33,11 @@ class Settings(ServiceSettings):
     keep_models: int = Field(default=3, ge=1)
     #: The score a watched but unrated movie counts with.
     implicit_score: float = Field(default=3.5, ge=0.5, le=5.0)
+    #: How much variety /recommendations trades for relevance when the request does not
+    #: say (0: none, 1: only variety).
+    diversity: float = Field(default=DEFAULT_DIVERSITY, ge=0, le=1)
+    #: Watches and ratings this soon after a recommendation showed the movie are credited
+    #: to it.
+    attribution_window_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    #: Feedback on recommendation ids older than this is refused.
+    feedback_max_age_hours: float = Field(default=7 * 24.0, gt=0)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     PrimaryKeyConstraint,
     Sequence,
+    SmallInteger,
     Table,
     Text,
     Uuid,
@@ -95,6 +96,79 @@ dismissal = Table(
 )
 # A user's dismissals, newest first (their list).
 Index("ix_dismissal_user_dismissed_at", dismissal.c.user_id, dismissal.c.dismissed_at.desc())
+
+#: The key recommendation ids are signed with (one row, made by the migration from the
+#: server's strong random source): every replica checks ids any other one issued.
+signing_key = Table(
+    "signing_key",
+    metadata,
+    required("id", Integer, autoincrement=False),
+    required("key", LargeBinary),
+    PrimaryKeyConstraint("id", name="signing_key_pkey"),
+    CheckConstraint("id = 1", name=conv("single_row")),
+)
+
+#: A/B tests of strategies: ``variants`` is a JSON list of {name, strategy, diversity,
+#: weight}. At most one runs at a time (a partial unique index says so).
+experiment = Table(
+    "experiment",
+    metadata,
+    required("experiment_id", Integer),
+    required("name", Text),
+    required("description", Text, server_default=""),
+    required("variants", JSONB),
+    required("status", Text, server_default="draft"),
+    required("created_at", DateTime(timezone=True), server_default=func.now()),
+    Column("started_at", DateTime(timezone=True)),
+    Column("stopped_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("experiment_id", name="experiment_pkey"),
+    CheckConstraint("status IN ('draft', 'running', 'stopped')", name=conv("experiment_status")),
+)
+Index("ix_experiment_name", experiment.c.name, unique=True)
+Index(
+    "ix_experiment_running",
+    experiment.c.status,
+    unique=True,
+    postgresql_where=experiment.c.status == "running",
+)
+
+#: Users who were served by an experiment, with their variant (recorded once per user).
+exposure = Table(
+    "exposure",
+    metadata,
+    required("experiment_id", Integer),
+    required("user_id", Uuid),
+    required("variant", SmallInteger),
+    required("exposed_at", DateTime(timezone=True), server_default=func.now()),
+    PrimaryKeyConstraint("experiment_id", "user_id", name="exposure_pkey"),
+)
+Index("ix_exposure_user_id", exposure.c.user_id)
+
+#: What users did with what they were recommended: impressions, clicks and dismissals sent
+#: by clients, watches and ratings credited from events (``score`` for ratings). One row
+#: per (recommendation, movie, kind): replays change nothing.
+feedback = Table(
+    "feedback",
+    metadata,
+    required("recommendation", LargeBinary),
+    required("movie_id", Integer),
+    required("kind", Text),
+    required("user_id", Uuid),
+    Column("experiment_id", Integer),
+    Column("variant", SmallInteger),
+    required("strategy", Text),
+    Column("score", REAL),
+    required("created_at", DateTime(timezone=True), server_default=func.now()),
+    PrimaryKeyConstraint("recommendation", "movie_id", "kind", name="feedback_pkey"),
+    CheckConstraint(
+        "kind IN ('impression', 'click', 'dismiss', 'watch', 'rating')",
+        name=conv("feedback_kind"),
+    ),
+)
+# Attribution: a user's latest impression or click of a movie.
+Index("ix_feedback_user_movie", feedback.c.user_id, feedback.c.movie_id, feedback.c.created_at)
+# An experiment's results.
+Index("ix_feedback_experiment", feedback.c.experiment_id, feedback.c.user_id)
 
 #: Trained models, newest serving; a few older ones kept for rollback.
 model = Table(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from movierec_recs.models.bundle import (
+    DEFAULT_DIVERSITY,
     STRATEGIES,
     ModelBundle,
     Progress,
@@ -15,7 +16,11 @@ from movierec_recs.models.bundle import (
 )
 from movierec_recs.models.data import load_movielens
 from movierec_recs.models.evaluation import holdout_split
-from movierec_recs.models.strategies import Ease, MostPopular
+from movierec_recs.models.strategies import Ease, MostPopular, Scorer
+
+#: The hybrid is also measured at these diversities: the trade-off between accuracy and
+#: variety in one table.
+DIVERSITIES = (0.0, 0.3, 0.6)
 
 
 def evaluate(
@@ -24,39 +29,50 @@ def evaluate(
     k: int = 10,
     seed: int = 42,
     strategies: tuple[str, ...] = STRATEGIES,
+    diversity: float = DEFAULT_DIVERSITY,
+    diversities: tuple[float, ...] = DIVERSITIES,
     progress: Progress | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """``{strategy: {metric: value}}`` for the strategies, ``hybrid-without-lightfm`` and
-    the baselines ``most-popular`` and ``ease``, all fitted on the same 80 % split; and what
-    tuning chose (EASE's λ, the blends' weights, the fit time)."""
+    """``{strategy: {metric: value}}`` for the strategies (served at ``diversity``),
+    ``hybrid-without-lightfm``, the hybrid at each of ``diversities`` and the baselines
+    ``most-popular`` and ``ease``, all fitted on the same 80 % split; and what tuning chose
+    (EASE's λ, the blends' weights, the fit time). Intra-list diversity is measured in the
+    fitted bundle's item space for every row, baselines included."""
     note = progress or (lambda _: None)
     dataset = load_movielens(
         data_dir / "ratings.csv", data_dir / "movies.csv", tags=data_dir / "tags.csv"
     )
     split = holdout_split(dataset.interactions, seed=seed)
-    results: dict[str, dict[str, Any]] = {}
-    note("baseline: most-popular")
-    plain = MostPopular(plain=True).fit(dataset, split.train)
-    results["most-popular"] = evaluate_scorer(plain, dataset, split.train, split.test, k)
     l2, weights, weights_without = tune(dataset, split.train, k=k, seed=seed, progress=note)
-    note("baseline: EASE")
-    ease = Ease(l2=l2).fit(dataset, split.train)
-    results["ease"] = evaluate_scorer(ease, dataset, split.train, split.test, k)
-    tuning: dict[str, Any] = {"ease_l2": l2}
     note("fitting the strategies")
     started = time.perf_counter()
     bundle = ModelBundle.fit(
         dataset, split.train, seed=seed, ease_l2=l2, weights=weights, progress=note
     )
     fit_seconds = time.perf_counter() - started
+    space = bundle.item_space()
+
+    def measure(model: Scorer, at: float = 0.0) -> dict[str, float]:
+        return evaluate_scorer(
+            model, dataset, split.train, split.test, k, space=space, diversity=at
+        )
+
+    results: dict[str, dict[str, Any]] = {}
+    note("baseline: most-popular")
+    results["most-popular"] = measure(MostPopular(plain=True).fit(dataset, split.train))
+    note("baseline: EASE")
+    results["ease"] = measure(Ease(l2=l2).fit(dataset, split.train))
+    tuning: dict[str, Any] = {"ease_l2": l2, "diversity": diversity}
     for name in strategies:
         note(f"evaluating {name}")
-        results[name] = evaluate_scorer(bundle.strategy(name), dataset, split.train, split.test, k)
+        results[name] = measure(bundle.strategy(name), diversity)
     if "hybrid" in strategies:
-        without = bundle.strategy("hybrid", weights=weights_without)
-        results["hybrid-without-lightfm"] = evaluate_scorer(
-            without, dataset, split.train, split.test, k
+        results["hybrid-without-lightfm"] = measure(
+            bundle.strategy("hybrid", weights=weights_without), diversity
         )
+        for at in diversities:
+            note(f"hybrid at diversity {at:g}")
+            results[f"hybrid, diversity {at:g}"] = measure(bundle.strategy("hybrid"), at)
         tuning.update(
             hybrid_weights=weights,
             hybrid_without_lightfm_weights=weights_without,

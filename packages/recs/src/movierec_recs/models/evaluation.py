@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from movierec_recs.models.data import Interactions
+from movierec_recs.models.diversity import intra_list_diversity
 
 RELEVANT_SCORE = 4.0
 
@@ -63,9 +64,19 @@ class Metrics:
     hit_rate: float
     coverage: float
     users: int
+    #: Mean dissimilarity of the pairs in a list (needs an item space), averaged over users.
+    diversity: float | None = None
+    #: Mean self-information -log2(share of users who have the item) of what is recommended.
+    novelty: float | None = None
 
     def as_dict(self) -> dict[str, float]:
+        extra = {
+            name: round(value, 4)
+            for name, value in (("diversity", self.diversity), ("novelty", self.novelty))
+            if value is not None
+        }
         return {
+            **extra,
             "precision": round(self.precision, 4),
             "recall": round(self.recall, 4),
             "ndcg": round(self.ndcg, 4),
@@ -77,10 +88,19 @@ class Metrics:
 
 
 def evaluate_rankings(
-    rankings: dict[int, np.ndarray], relevant: dict[int, set[int]], *, k: int, n_items: int
+    rankings: dict[int, np.ndarray],
+    relevant: dict[int, set[int]],
+    *,
+    k: int,
+    n_items: int,
+    space: np.ndarray | None = None,
+    popularity: tuple[np.ndarray, int] | None = None,
 ) -> Metrics:
-    """Average the metrics over users with ≥ 1 relevant item; coverage over all of them."""
-    p = r = n = m = h = 0.0
+    """Average the metrics over users with ≥ 1 relevant item; coverage over all of them.
+
+    ``space`` adds intra-list diversity; ``popularity`` (users per item, users in all)
+    adds novelty."""
+    p = r = n = m = h = d = nov = 0.0
     recommended: set[int] = set()
     users = [u for u in rankings if relevant.get(u)]
     for user in users:
@@ -93,6 +113,12 @@ def evaluate_rankings(
         n += ndcg_at_k(hits, k, len(rel))
         m += average_precision_at_k(hits, k, len(rel))
         h += 1.0 if hits.any() else 0.0
+        if space is not None:
+            d += intra_list_diversity(top, space)
+        if popularity is not None and len(top):
+            counts, n_users = popularity
+            shares = np.maximum(counts[np.asarray(top, np.int64)], 1) / n_users
+            nov += float(-np.log2(shares).mean())
     count = max(1, len(users))
     return Metrics(
         p / count,
@@ -102,6 +128,8 @@ def evaluate_rankings(
         h / count,
         len(recommended) / n_items,
         len(users),
+        diversity=d / count if space is not None else None,
+        novelty=nov / count if popularity is not None else None,
     )
 
 

@@ -264,15 +264,38 @@ class LightFMModel:
 
 @dataclass
 class PopularityPenalty:
-    """-log(1 + interactions): blended in, it trades a little accuracy for catalog coverage."""
+    """-log(1 + interactions): blended in, it trades a little accuracy for catalog coverage.
+
+    :meth:`niche` says how far off the beaten track a user's own movies are (a z-score
+    among the training users), for a hybrid that weighs novelty per user."""
 
     name: str = "novelty"
     values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    #: Mean and spread, over the training users, of the mean value of their movies.
+    users_mean: float = 0.0
+    users_std: float = 0.0
 
     def fit(self, dataset: Dataset, train: Interactions) -> PopularityPenalty:
         counts = np.bincount(train.items, minlength=dataset.n_items).astype(np.float32)
         self.values = -np.log1p(counts)
+        taken = train.matrix(dataset.n_users, dataset.n_items)
+        per_user = self._mean_values(taken)[np.asarray(taken.sum(axis=1)).ravel() > 0]
+        if len(per_user):
+            self.users_mean, self.users_std = float(per_user.mean()), float(per_user.std())
         return self
+
+    def _mean_values(self, rows: sparse.csr_matrix) -> np.ndarray:
+        binary = rows.copy()
+        binary.data[:] = 1.0
+        counts = np.asarray(binary.sum(axis=1)).ravel()
+        return np.asarray(binary @ self.values).ravel() / np.maximum(counts, 1)
+
+    def niche(self, rows: sparse.csr_matrix) -> np.ndarray:
+        """Per row: how much rarer its movies are than the typical user's, in standard
+        deviations (clipped to ±2; 0 for a model fitted without users)."""
+        if not self.users_std:
+            return np.zeros(rows.shape[0])
+        return np.clip((self._mean_values(rows) - self.users_mean) / self.users_std, -2, 2)
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         return np.broadcast_to(self.values, (rows.shape[0], len(self.values))).copy()
@@ -289,6 +312,13 @@ def zscore(scores: np.ndarray) -> np.ndarray:
     return (scores - mean) / std
 
 
+#: A hybrid's weight that is not a part: how the novelty weight changes per user with
+#: :meth:`PopularityPenalty.niche` (negative: users of rarer movies get less of the push
+#: towards rare ones; measured on ml-latest-small, it raises NDCG@10 and lets a higher
+#: novelty weight buy coverage).
+CALIBRATION = "novelty_calibration"
+
+
 @dataclass
 class Hybrid:
     """A per-user z-score blend of fitted parts; weights are tuned on a validation split."""
@@ -299,9 +329,13 @@ class Hybrid:
 
     def score(self, rows: sparse.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         total: np.ndarray | None = None
+        calibration = self.weights.get(CALIBRATION, 0.0)
         for name, weight in self.weights.items():
-            if weight:
+            if weight and name != CALIBRATION:
                 part = weight * zscore(self.parts[name].score(rows, users))
+                if name == "novelty" and calibration:
+                    novelty: PopularityPenalty = self.parts[name]  # type: ignore[assignment]
+                    part *= (1.0 + calibration * novelty.niche(rows))[:, None]
                 total = part if total is None else total + part
         if total is None:
             raise ValueError("a hybrid needs at least one part with a weight")

@@ -25,6 +25,7 @@ from movierec_common.events import (
 )
 from movierec_common.outbox import record
 from movierec_common.service import Handlers
+from movierec_recs.online import repository as online
 from movierec_recs.readmodel import repository
 from movierec_recs.serving.recommender import Recommender
 
@@ -37,6 +38,7 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
     runtime = recommender.runtime
     threshold = runtime.settings.train_after_events
     min_age = timedelta(seconds=runtime.settings.train_min_interval_seconds)
+    window = timedelta(hours=runtime.settings.attribution_window_hours)
 
     def touched(session: AsyncSession, users: set[uuid.UUID]) -> None:
         recommender.cache.invalidate_after_commit(
@@ -76,6 +78,13 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
         users = await repository.add_watches(
             session, [(d.entry_id, d.user_id, d.movie_id, d.watched_at) for d in added]
         )
+        # Credited to the recommendation that showed the movie before, if one did.
+        await online.attribute(
+            session,
+            kind="watch",
+            events=[(d.user_id, d.movie_id, d.watched_at, None) for d in added],
+            window=window,
+        )
         await interactions(session, users, len(events))
 
     async def watch_removed(session: AsyncSession, event: Event) -> None:
@@ -87,6 +96,12 @@ def readmodel_handlers(recommender: Recommender) -> Handlers:
         rated: list[RatingSet] = [e.data() for e in events]
         await repository.set_ratings(
             session, [(d.user_id, d.movie_id, d.score, d.rated_at) for d in rated]
+        )
+        await online.attribute(
+            session,
+            kind="rating",
+            events=[(d.user_id, d.movie_id, d.rated_at, d.score) for d in rated],
+            window=window,
         )
         await interactions(session, {d.user_id for d in rated}, len(events))
 

@@ -34,6 +34,8 @@ from movierec_common.tables import tombstone_table
 from movierec_recs.tables import (
     app_user,
     dismissal,
+    exposure,
+    feedback,
     interaction,
     model,
     movie,
@@ -92,7 +94,7 @@ async def upsert_user(session: AsyncSession, *, user_id: uuid.UUID, genres: list
 
 
 async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    for table in (app_user, interaction, watch_table, dismissal):
+    for table in (app_user, interaction, watch_table, dismissal, exposure, feedback):
         await session.execute(delete(table).where(table.c.user_id == user_id))
 
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi import Path as Path_
 
 from movierec_common.deps import CurrentUser, current_service, service_of
 from movierec_common.genres import Genre
 from movierec_common.pagination import DEFAULT_LIMIT, Limit, Page, PageParams
 from movierec_common.pagination import Offset as ListOffset
-from movierec_recs.serving.recommender import Recommender
-from movierec_recs.serving.schemas import DismissalOut, ModelInfo, RecommendationPage, Strategy
+from movierec_recs.serving.recommender import FeedbackItem, Recommender
+from movierec_recs.serving.schemas import (
+    MAX_FEEDBACK,
+    DismissalOut,
+    FeedbackIn,
+    FeedbackOut,
+    ModelInfo,
+    RecommendationPage,
+    Strategy,
+)
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
@@ -47,19 +55,65 @@ def _json(body: bytes) -> Response:
 async def recommendations(
     request: Request,
     principal: CurrentUser,
-    strategy: Annotated[Strategy, Query(description="Which recommender ranks.")] = Strategy.hybrid,
+    strategy: Annotated[
+        Strategy | None,
+        Query(
+            description="Which recommender ranks (default: hybrid, or the variant of the"
+            " running experiment the user is in when neither strategy nor diversity is given)."
+        ),
+    ] = None,
+    diversity: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1,
+            description="Variety traded for relevance, 0 (none) to 1 (default: the service's"
+            " setting, or the experiment's variant).",
+        ),
+    ] = None,
     genre: Genres = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> Response:
     recommender: Recommender = service_of(request)
+    served = recommender.serving(
+        principal.user_id, None if strategy is None else strategy.value, diversity
+    )
     body = await recommender.for_user(
         user_id=principal.user_id,
-        strategy=strategy.value,
+        served=served,
         genres=list(dict.fromkeys(genre or [])),
         page=PageParams(limit=limit, offset=offset),
     )
     return _json(body)
+
+
+@router.post(
+    "/feedback",
+    summary="What you did with recommendations: impressions, clicks, dismissals",
+    response_model=FeedbackOut,
+    responses={
+        **AUTH,
+        404: {"description": "An item names no page served to you: nothing was recorded"},
+        422: {"description": "Malformed, or more than 100 items: nothing was recorded"},
+    },
+)
+async def feedback(
+    user: CurrentUser,
+    recommender: RecommenderDep,
+    items: Annotated[
+        list[FeedbackIn],
+        Body(
+            min_length=1,
+            max_length=MAX_FEEDBACK,
+            description=f"1–{MAX_FEEDBACK} items, each naming a movie of a page served to you"
+            " by its recommendation_id. Replays are recorded once.",
+        ),
+    ],
+) -> FeedbackOut:
+    found = [FeedbackItem(i.recommendation_id, i.movie_id, i.kind) for i in items]
+    counts = await recommender.feedback(user_id=user.user_id, items=found)
+    return FeedbackOut(**counts)
 
 
 @router.get(

@@ -8,10 +8,13 @@ afresh, and nothing stale can be found.
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from prometheus_client import Counter
 from scipy import sparse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +25,37 @@ from movierec_common.service import Runtime
 from movierec_recs.config import Settings
 from movierec_recs.models.bundle import explain as explain_items
 from movierec_recs.models.bundle import genre_mask, ranked, recommend
+from movierec_recs.online import repository as online
+from movierec_recs.online import tokens
+from movierec_recs.online.experiments import Experiment
+from movierec_recs.online.service import Experiments
 from movierec_recs.readmodel import repository
 from movierec_recs.serving.state import ServingState, Snapshot
+
+#: Feedback per click, impression, dismissal and variant (Prometheus).
+FEEDBACK = Counter(
+    "movierec_recs_feedback_total",
+    "Feedback recorded on recommendations (replays not counted).",
+    ["experiment", "variant", "kind"],
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one /recommendations request is served: by an experiment's variant or as the
+    request asked."""
+
+    strategy: str
+    diversity: float
+    experiment: Experiment | None = None
+    variant: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    recommendation_id: str
+    movie_id: int
+    kind: str
 
 
 def _window(snapshot: Snapshot) -> str:
@@ -44,6 +76,7 @@ class Recommender:
             runtime.database, refresh_seconds=runtime.settings.refresh_seconds
         )
         self.implicit_score = runtime.settings.implicit_score
+        self.experiments = Experiments(runtime.database, self.state)
 
     def generation_key(self, user_id: uuid.UUID | str) -> str:
         """The counter every cached recommendation page of the user is keyed by."""
@@ -51,19 +84,32 @@ class Recommender:
 
     # -- the endpoints' entry points (cached JSON bytes) ---------------------------------
 
+    def serving(self, user_id: uuid.UUID, strategy: str | None, diversity: float | None) -> Plan:
+        """A request that leaves strategy and diversity to the service is served by the
+        running experiment's variant for the user, if one runs."""
+        experiment = self.state.experiment
+        if strategy is None and diversity is None and experiment is not None:
+            index = experiment.bucket(user_id)
+            variant = experiment.variants[index]
+            return Plan(variant.strategy, variant.diversity, experiment, index)
+        return Plan(
+            strategy or "hybrid", self.settings.diversity if diversity is None else diversity
+        )
+
     async def for_user(
-        self, *, user_id: uuid.UUID, strategy: str, genres: list[str], page: PageParams
+        self, *, user_id: uuid.UUID, served: Plan, genres: list[str], page: PageParams
     ) -> bytes:
         limit, offset = page.limit, page.offset
         snapshot = self.state.require()
         user = str(user_id)
         generation = await self.cache.generation(self.generation_key(user))
+        experiment = served.experiment.experiment_id if served.experiment else ""
         key = self.cache.key(
-            "u", user, generation, snapshot.version, snapshot.catalog_revision, strategy,
-            ",".join(sorted(genres)), limit, offset,
+            "u", user, generation, snapshot.version, snapshot.catalog_revision, served.strategy,
+            served.diversity, experiment, served.variant, ",".join(sorted(genres)), limit, offset,
         )  # fmt: skip
         return await self.cache.get_or_set_raw(
-            key, lambda: self._for_user(snapshot, user_id, strategy, genres, limit, offset)
+            key, lambda: self._for_user(snapshot, user_id, served, genres, limit, offset)
         )
 
     async def popular(self, *, genres: list[str], page: PageParams) -> bytes:
@@ -124,6 +170,65 @@ class Recommender:
         # The user's cached pages are keyed by their generation: the next request scores anew.
         self.cache.invalidate_after_commit(session, generations=[self.generation_key(str(user_id))])
 
+    # -- feedback --------------------------------------------------------------------------
+
+    async def feedback(self, *, user_id: uuid.UUID, items: list[FeedbackItem]) -> dict[str, int]:
+        """Record impressions, clicks and dismissals of what was served to the user, all or
+        nothing: every item must name a movie of a page served to this user, recently.
+        Replays are skipped; a dismissal also says "not interested" in the movie."""
+        key = self._signing_key()
+        oldest = time.time() - self.settings.feedback_max_age_hours * 3600
+        rows: list[online.Feedback] = []
+        errors: list[dict[str, str]] = []
+        for n, item in enumerate(items):
+            field = f"{n}.recommendation_id"
+            try:
+                served, mac = tokens.read(key, item.recommendation_id)
+            except tokens.InvalidRecommendationError as exc:
+                errors.append({"field": field, "location": "body", "message": str(exc)})
+                continue
+            if served.user_id != user_id:
+                message = "this recommendation was not served to you"
+                errors.append({"field": field, "location": "body", "message": message})
+            elif served.issued_at < oldest:
+                message = "this recommendation is too old for feedback"
+                errors.append({"field": field, "location": "body", "message": message})
+            elif item.movie_id not in served.movie_ids:
+                message = f"movie {item.movie_id} was not in this recommendation"
+                errors.append({"field": f"{n}.movie_id", "location": "body", "message": message})
+            else:
+                rows.append(
+                    online.Feedback(
+                        recommendation=mac,
+                        movie_id=item.movie_id,
+                        kind=item.kind,
+                        user_id=user_id,
+                        experiment_id=served.experiment_id,
+                        variant=served.variant,
+                        strategy=served.strategy,
+                    )
+                )
+        if errors:
+            # (404: the request is well formed, what it names was not served to the user.)
+            raise NotFoundError("Feedback refused: nothing was recorded.", errors=errors)
+        dismissed = sorted({r.movie_id for r in rows if r.kind == "dismiss"})
+        async with self.database.transaction() as session:
+            if await is_tombstoned(session, "user", user_id):
+                raise AccountDeletedError
+            recorded = await online.record_feedback(session, rows)
+            for movie_id in dismissed:
+                await repository.dismiss(session, user_id=user_id, movie_id=movie_id)
+            if dismissed:
+                self._touched(session, user_id)
+        self._count(recorded)
+        return {"recorded": len(recorded), "replayed": len(rows) - len(recorded)}
+
+    @staticmethod
+    def _count(recorded: list[tuple[int | None, int | None, str]]) -> None:
+        for experiment_id, variant, kind in recorded:
+            experiment = "none" if experiment_id is None else str(experiment_id)
+            FEEDBACK.labels(experiment, "none" if variant is None else str(variant), kind).inc()
+
     def model_info(self) -> dict[str, Any]:
         snapshot = self.state.require()
         manifest = snapshot.manifest
@@ -145,15 +250,23 @@ class Recommender:
         self,
         snapshot: Snapshot,
         user_id: uuid.UUID,
-        strategy: str,
+        served: Plan,
         genres: list[str],
         limit: int,
         offset: int,
     ) -> dict[str, Any]:
+        strategy = served.strategy
         async with self.database.transaction() as session:
             if await is_tombstoned(session, "user", user_id):
                 raise AccountDeletedError
             profile = await repository.user_profile(session, user_id)
+            if served.experiment is not None and served.variant is not None:
+                await online.expose(
+                    session,
+                    experiment_id=served.experiment.experiment_id,
+                    user_id=user_id,
+                    variant=served.variant,
+                )
         favorites = profile.favorites
         bundle = snapshot.bundle
         index = bundle.dataset.item_index
@@ -177,12 +290,37 @@ class Recommender:
             user=bundle.dataset.user_index.get(str(user_id)),
             allowed=allowed,
             dismissed=dismissed,
+            diversity=served.diversity,
         )
         items = [
             self._item(snapshot, e["item"], e["score"], e["reason"], genres, favorites)
             for e in entries
         ]
-        return self._page(snapshot, items, strategy, limit, offset)
+        page = self._page(snapshot, items, strategy, limit, offset)
+        experiment = served.experiment
+        page["recommendation_id"] = tokens.issue(
+            self._signing_key(),
+            tokens.Served(
+                user_id=user_id,
+                issued_at=int(time.time()),
+                strategy=strategy,
+                experiment_id=experiment.experiment_id if experiment else None,
+                variant=served.variant,
+                offset=offset,
+                movie_ids=tuple(item["movie_id"] for item in items),
+            ),
+        )
+        page["diversity"] = served.diversity
+        if experiment is not None and served.variant is not None:
+            page["experiment"] = experiment.name
+            page["variant"] = experiment.variants[served.variant].name
+        return page
+
+    def _signing_key(self) -> bytes:
+        key = self.state.signing_key
+        if key is None:  # (read with the first model: no page is served before)
+            raise RuntimeError("the signing key has not been read yet")
+        return key
 
     async def _popular(
         self, snapshot: Snapshot, genres: list[str], limit: int, offset: int

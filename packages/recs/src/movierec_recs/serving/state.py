@@ -22,6 +22,8 @@ from movierec_common.db import Database
 from movierec_common.errors import ServiceUnavailableError
 from movierec_common.logging import get_logger
 from movierec_recs.models.bundle import ModelBundle, from_bytes, with_catalog
+from movierec_recs.online import repository as online
+from movierec_recs.online.experiments import Experiment
 from movierec_recs.readmodel import repository
 from movierec_recs.readmodel.repository import Movie
 from movierec_recs.training import catalog_dataset
@@ -64,6 +66,11 @@ class ServingState:
         self._failed_version: str | None = None
         self._movies: dict[int, Movie] = {}
         self._revision = 0
+        #: The running experiment (read on every refresh: starting or stopping one takes
+        #: effect on every replica within ``refresh_seconds``).
+        self.experiment: Experiment | None = None
+        #: The key recommendation ids are signed with (online.tokens).
+        self.signing_key: bytes | None = None
 
     def require(self) -> Snapshot:
         snapshot = self.snapshot
@@ -74,6 +81,10 @@ class ServingState:
     async def refresh(self) -> bool:
         """Pick up a newer model and catalog changes; True if the snapshot changed."""
         async with self.database.transaction() as session:
+            if self.signing_key is None:
+                self.signing_key = await online.signing_key_of(session)
+            running = await online.running_experiment(session)
+            self.experiment = None if running is None else running.running()
             version = await repository.newest_model_version(session)
             changes = await repository.movies_since(session, self._revision)
             row = None

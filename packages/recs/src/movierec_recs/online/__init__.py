@@ -1,0 +1,1 @@
+"""What happens to recommendations once served: their ids, feedback, experiments."""
