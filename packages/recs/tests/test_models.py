@@ -7,6 +7,7 @@ import pytest
 from scipy import sparse
 
 from movierec_recs.models.data import Dataset, Interactions
+from movierec_recs.models.diversity import diversified, intra_list_diversity, mmr
 from movierec_recs.models.evaluation import (
     average_precision_at_k,
     evaluate_rankings,
@@ -135,8 +136,6 @@ def test_hybrid_blends_parts_by_weight():
 
 
 def test_mmr_trades_relevance_for_variety_and_pages_continue():
-    from movierec_recs.models.diversity import diversified, intra_list_diversity, mmr
-
     # Items 0 and 1 are alike (same direction), item 2 points elsewhere.
     space = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], np.float32)
     scores = np.array([1.0, 0.9, 0.5, 0.1])

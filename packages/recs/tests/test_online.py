@@ -17,6 +17,7 @@ from movierec_recs.online.experiments import bucket
 from movierec_recs.online.stats import Z95, msprt_p_value, ratio
 from movierec_testkit import eventually
 
+
 def fan_of(world: dict, genre: str, n: int) -> uuid.UUID:
     return world["fans"][genre][n]
 
