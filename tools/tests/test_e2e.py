@@ -16,6 +16,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -315,22 +316,7 @@ async def test_the_web_app_in_a_browser(platform):
         if os.environ.get("MOVIEREC_REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
-    dist = await asyncio.to_thread(web.ensure_built)
-    port = free_port()
-    argv = [console_script("movierec"), "web", "--port", str(port), "--dist", str(dist)]
-    for spec in service_specs():
-        argv += ["--upstream", f"{spec.prefix}={platform.url(spec.name)}"]
-    origin = await asyncio.create_subprocess_exec(*argv)
-    url = f"http://127.0.0.1:{port}"
-    try:
-
-        async def answers() -> bool:
-            async with httpx.AsyncClient() as client:
-                with contextlib.suppress(httpx.HTTPError):
-                    return (await client.get(f"{url}/healthz")).status_code == 200
-            return False
-
-        await eventually(answers, timeout=30, interval=0.2)
+    async with web_origin(platform) as url:
         env = {
             **os.environ,
             "MOVIEREC_WEB_URL": url,
@@ -349,6 +335,69 @@ async def test_the_web_app_in_a_browser(platform):
         out, _ = await asyncio.wait_for(playwright.communicate(), 900)
         print(out.decode())  # the timing line and the screenshots' names, with -s
         assert playwright.returncode == 0, out.decode()[-8000:]
+
+
+@contextlib.asynccontextmanager
+async def web_origin(platform: Platform) -> AsyncIterator[str]:
+    """`movierec web` in front of the platform (the app built if it is not): its URL."""
+    dist = await asyncio.to_thread(web.ensure_built)
+    port = free_port()
+    argv = [console_script("movierec"), "web", "--port", str(port), "--dist", str(dist)]
+    for spec in service_specs():
+        argv += ["--upstream", f"{spec.prefix}={platform.url(spec.name)}"]
+    origin = await asyncio.create_subprocess_exec(*argv)
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        async def answers() -> bool:
+            async with httpx.AsyncClient() as client:
+                with contextlib.suppress(httpx.HTTPError):
+                    return (await client.get(f"{url}/healthz")).status_code == 200
+            return False
+
+        await eventually(answers, timeout=30, interval=0.2)
+        yield url
     finally:
         origin.terminate()
         await origin.wait()
+
+
+async def test_simulated_visitors_run_an_experiment_of_hybrid_against_popular(
+    platform, shared_data_dir
+):
+    """`movierec simulate`, small: visitors sign up, rate, see recommendations, click their
+    held-out favourites, watch and rate them; the experiment credits it all per variant."""
+    async with web_origin(platform) as url:
+        command = [
+            console_script("movierec"), "simulate", "--base-url", url,
+            "--data", str(shared_data_dir), "--users", "16", "--act-on", "15",
+            "--sessions", "2", "--seconds", "240", "--concurrency", "4", "--json",
+        ]  # fmt: skip
+        env = {
+            **os.environ,
+            "MOVIEREC_ADMIN_EMAIL": ADMIN[0],
+            "MOVIEREC_ADMIN_PASSWORD": ADMIN[1],
+        }
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 400)
+    assert process.returncode == 0, err.decode()[-4000:]
+    results = json.loads(out)
+    print(
+        json.dumps(results["simulation"]), [(v["name"], v["metrics"]) for v in results["variants"]]
+    )
+    assert results["simulation"]["errors"] == []
+    assert results["status"] == "stopped"
+    variants = {v["name"]: v for v in results["variants"]}
+    assert set(variants) == {"popular", "hybrid"}
+    assert sum(v["users"] for v in variants.values()) == 16
+    # Ten a page; a page shown again unchanged (the same recommendation) counts once.
+    assert 16 * 10 <= sum(v["impressions"] for v in variants.values()) <= 16 * 2 * 10
+    hybrid = variants["hybrid"]
+    # What the hybrid shows is clicked, watched and rated, credited to it.
+    assert hybrid["clicks"] > 0 and hybrid["watches"] == hybrid["clicks"]
+    assert hybrid["ratings"] == hybrid["clicks"]
+    ctr = {name: v["metrics"]["click_through_rate"]["value"] for name, v in variants.items()}
+    assert ctr["hybrid"] > ctr["popular"], ctr
+    assert results["verdict"]["method"] == "mSPRT"

@@ -17,6 +17,7 @@ from movierec_tools.bench import CASES, DEFAULT_CASES, run_bench
 from movierec_tools.journey import Journey, JourneyError, Urls
 from movierec_tools.load import format_report, run_load, write_report
 from movierec_tools.platform import services
+from movierec_tools.simulate import SimulationError, format_results, simulate
 from movierec_tools.tls import self_signed
 from movierec_tools.up import SetupError, find_seed_source, main_up, platform_env
 from movierec_tools.up import seed as run_seed
@@ -362,6 +363,102 @@ def load(
         write_report(result, report)
     if result["missing"]:
         raise click.ClickException("acknowledged writes are missing")
+
+
+@cli.command(
+    "simulate",
+    help="Replay MovieLens users as visitors through a running platform's HTTP API, in an"
+    " experiment of hybrid against popular (created and started unless --experiment names"
+    " one), and print its results.",
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="One origin serving every service's prefix (the web origin or the edge).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A MovieLens folder (its ratings.csv).",
+)
+@click.option(
+    "--admin-email",
+    envvar="MOVIEREC_ADMIN_EMAIL",
+    required=True,
+    help="An admin account (env MOVIEREC_ADMIN_EMAIL).",
+)
+@click.option(
+    "--admin-password",
+    envvar="MOVIEREC_ADMIN_PASSWORD",
+    required=True,
+    help="Its password (env MOVIEREC_ADMIN_PASSWORD).",
+)
+@click.option("--users", type=click.IntRange(1, 5000), default=100, show_default=True)
+@click.option(
+    "--act-on",
+    type=click.IntRange(1, 500),
+    default=30,
+    show_default=True,
+    help="Ratings of their own each visitor gives before the sessions.",
+)
+@click.option("--sessions", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    help="No visitor starts, and no session, after this.",
+)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--experiment",
+    "experiment_id",
+    type=click.IntRange(min=1),
+    help="Use this running experiment instead of creating one.",
+)
+@click.option("--keep-running", is_flag=True, help="Leave the experiment running at the end.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def simulate_command(
+    base_url: str,
+    data_dir: Path,
+    admin_email: str,
+    admin_password: str,
+    users: int,
+    act_on: int,
+    sessions: int,
+    seconds: float,
+    concurrency: int,
+    seed: int,
+    experiment_id: int | None,
+    keep_running: bool,
+    as_json: bool,
+) -> None:
+    if not (data_dir / "ratings.csv").is_file():
+        raise click.ClickException(f"{data_dir / 'ratings.csv'} not found")
+    try:
+        results = aio.run(
+            simulate(
+                base_url.rstrip("/"),
+                data_dir,
+                admin_email=admin_email,
+                admin_password=admin_password,
+                users=users,
+                act_on=act_on,
+                sessions=sessions,
+                seconds=seconds,
+                concurrency=concurrency,
+                seed=seed,
+                experiment_id=experiment_id,
+                stop=not keep_running,
+            )
+        )
+    except SimulationError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(json.dumps(results, indent=2, default=str) if as_json else format_results(results))
 
 
 def main() -> None:

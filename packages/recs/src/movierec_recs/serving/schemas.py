@@ -104,7 +104,7 @@ class VariantIn(BaseModel):
 
 
 class ExperimentIn(BaseModel):
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.:-]*$")
     description: str = Field(default="", max_length=2000)
     variants: list[VariantIn] = Field(
         min_length=2, max_length=4, description="2–4; the first is the control."
