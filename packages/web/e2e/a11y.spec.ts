@@ -49,6 +49,7 @@ test("operator pages", async ({ page, request }) => {
   await scan(page, "/admin/movies/new", "Add a movie");
   await scan(page, "/admin/movies/858/edit", "Edit");
   await scan(page, "/admin/imports", "Catalog import");
+  await scan(page, "/admin/experiments", "Experiments");
 });
 
 test("the keyboard reaches the main content first and every control in order", async ({ page }) => {

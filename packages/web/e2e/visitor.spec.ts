@@ -22,8 +22,15 @@ test("sign up, get picks, find, watch and rate, see For you change, page on, lea
   await page.getByLabel("Last name").fill("Visitor");
   await page.getByLabel(/^Password/).fill(PASSWORD);
   await page.getByRole("checkbox", { name: "Comedy" }).check({ force: true });
+  // The picks on screen are reported as impressions of the page that served them.
+  const impressions = page.waitForResponse(
+    (r) => r.url().endsWith("/recommendations/feedback") && r.request().method() === "POST",
+  );
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: "Hello, Vera" })).toBeVisible();
+  const recorded = await impressions;
+  expect(recorded.status()).toBe(200);
+  expect(((await recorded.json()) as { recorded: number }).recorded).toBeGreaterThan(0);
   const forYou = page.getByRole("region", { name: "For you" });
   await expect(forYou.locator(".card-reason").first()).toContainText("Comedy");
   const coldReasons = await forYou.locator(".card-reason").allTextContents();

@@ -6,6 +6,7 @@ import { endReason, onSessionEnd, useSession } from "./api/session";
 import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/Account";
 import { AdminPage } from "./pages/admin/Admin";
+import { ExperimentPage, ExperimentsPage } from "./pages/admin/Experiments";
 import { ImportsPage } from "./pages/admin/Imports";
 import { MovieFormPage } from "./pages/admin/MovieForm";
 import { RequireAdmin } from "./pages/admin/RequireAdmin";
@@ -101,6 +102,8 @@ export function AppRoutes() {
             ["admin/movies/new", <MovieFormPage />],
             ["admin/movies/:id/edit", <MovieFormPage />],
             ["admin/imports", <ImportsPage />],
+            ["admin/experiments", <ExperimentsPage />],
+            ["admin/experiments/:id", <ExperimentPage />],
           ].map(([path, page]) => (
             <Route
               key={path as string}

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "react";
 import { Link } from "react-router";
 import { Artwork } from "./Artwork";
 
@@ -13,15 +14,40 @@ export function MovieCard({
   movie,
   reason,
   onDismiss,
+  onSeen,
+  onOpen,
 }: {
   movie: CardMovie;
   reason?: string;
   /** Offers "Not interested" (recommendations only). */
   onDismiss?: () => void;
+  /** Called once, when half the card has been on screen. */
+  onSeen?: () => void;
+  /** Called when the card is opened. */
+  onOpen?: () => void;
 }) {
+  const card = useRef<HTMLLIElement>(null);
+  const seen = useRef(onSeen);
+  seen.current = onSeen;
+  const watched = onSeen !== undefined;
+  useEffect(() => {
+    const target = card.current;
+    if (!target || !watched || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          seen.current?.();
+          observer.disconnect();
+        }
+      },
+      { threshold: 0.5 },
+    );
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [watched]);
   return (
-    <li className="card">
-      <Link to={`/movie/${movie.id}`} className="card-link">
+    <li className="card" ref={card}>
+      <Link to={`/movie/${movie.id}`} className="card-link" onClick={onOpen}>
         <Artwork title={movie.title} genres={movie.genres} year={movie.year} />
         <span className="card-title">{movie.title}</span>
       </Link>

@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { data, historyApi, recsApi, type Recommended, type Strategy } from "../api/client";
+import { flush, track } from "../api/feedback";
 import { freshnessInterval, keys, useMe } from "../api/queries";
 import { useSession } from "../api/session";
 import { MovieCard, MovieRow } from "../components/MovieCard";
@@ -94,15 +95,20 @@ function SignedInHome() {
   );
 }
 
+/** A recommended movie with the id of the page that served it (for feedback). */
+export type Pick = Recommended & { recommendation_id?: string | null };
+
 /** Pages of recommendations, each movie once, the next page asked as the list ends. */
-export function uniqueItems(pages: { items: Recommended[] }[]): Recommended[] {
+export function uniqueItems(
+  pages: { items: Recommended[]; recommendation_id?: string | null }[],
+): Pick[] {
   const seen = new Set<number>();
-  const out: Recommended[] = [];
+  const out: Pick[] = [];
   for (const page of pages) {
     for (const item of page.items) {
       if (!seen.has(item.movie_id)) {
         seen.add(item.movie_id);
-        out.push(item);
+        out.push({ ...item, recommendation_id: page.recommendation_id });
       }
     }
   }
@@ -115,7 +121,10 @@ function ForYou({ strategy }: { strategy: Strategy }) {
     queryFn: ({ pageParam }) =>
       data(
         recsApi.GET("/recommendations", {
-          params: { query: { strategy, limit: PAGE, offset: pageParam } },
+          // The default feed names no strategy: a running experiment may choose it.
+          params: {
+            query: { ...(strategy === "hybrid" ? {} : { strategy }), limit: PAGE, offset: pageParam },
+          },
         }),
       ),
     initialPageParam: 0,
@@ -141,19 +150,32 @@ function ForYou({ strategy }: { strategy: Strategy }) {
 
   const items = recs.data ? uniqueItems(recs.data.pages) : [];
   const client = useQueryClient();
-  const [hidden, setHidden] = useState<Recommended | null>(null);
+  const [hidden, setHidden] = useState<Pick | null>(null);
   // Dismissed here: kept out of the list at once and until undone (not only while the
   // request runs, or the pick would flash back until the list is asked again).
   const [gone, setGone] = useState<ReadonlySet<number>>(new Set());
   const without = (id: number) => setGone((ids) => new Set([...ids].filter((i) => i !== id)));
   const refresh = () => void client.invalidateQueries({ queryKey: keys.forYou });
   const dismiss = useMutation({
-    mutationFn: (movie: Recommended) =>
-      data(
-        recsApi.PUT("/recommendations/dismissals/{movie_id}", {
-          params: { path: { movie_id: movie.movie_id } },
-        }),
-      ),
+    // Sent as feedback on the page that showed it: the dismissal and its measure at once.
+    mutationFn: (movie: Pick): Promise<unknown> =>
+      movie.recommendation_id
+        ? data(
+            recsApi.POST("/recommendations/feedback", {
+              body: [
+                {
+                  recommendation_id: movie.recommendation_id,
+                  movie_id: movie.movie_id,
+                  kind: "dismiss",
+                },
+              ],
+            }),
+          )
+        : data(
+            recsApi.PUT("/recommendations/dismissals/{movie_id}", {
+              params: { path: { movie_id: movie.movie_id } },
+            }),
+          ),
     onMutate: (movie) => setGone((ids) => new Set(ids).add(movie.movie_id)),
     onError: (_, movie) => without(movie.movie_id),
     onSuccess: (_, movie) => {
@@ -162,7 +184,7 @@ function ForYou({ strategy }: { strategy: Strategy }) {
     },
   });
   const undo = useMutation({
-    mutationFn: (movie: Recommended) =>
+    mutationFn: (movie: Pick) =>
       data(
         recsApi.DELETE("/recommendations/dismissals/{movie_id}", {
           params: { path: { movie_id: movie.movie_id } },
@@ -202,6 +224,11 @@ function ForYou({ strategy }: { strategy: Strategy }) {
             movie={{ ...m, id: m.movie_id }}
             reason={m.reason.text}
             onDismiss={() => dismiss.mutate(m)}
+            onSeen={() => track(m.recommendation_id, m.movie_id, "impression")}
+            onOpen={() => {
+              track(m.recommendation_id, m.movie_id, "click");
+              void flush();
+            }}
           />
         ))}
         {recs.isSuccess && items.length === 0 && (

@@ -61,3 +61,12 @@ describe("logging in", () => {
     expect(claims({ access: "garbage", refresh: "r" })).toBeNull();
   });
 });
+
+describe("experiment results", () => {
+  it("show a rate with its interval, or a dash without data", async () => {
+    const { formatInterval } = await import("./admin/Experiments");
+    expect(formatInterval({ value: 0.1234, low: 0.1, high: 0.15 })).toBe("12.3 % (10.0 % – 15.0 %)");
+    expect(formatInterval({ value: 4.25, low: null, high: null }, false)).toBe("4.25");
+    expect(formatInterval({ value: null, low: null, high: null })).toBe("—");
+  });
+});

@@ -36,6 +36,9 @@ export function AdminPage() {
         <Link to="/admin/imports" className="button-link">
           Import a catalog
         </Link>
+        <Link to="/admin/experiments" className="button-link">
+          Experiments
+        </Link>
       </nav>
       <p>
         To edit or delete a movie, open it (search the catalog) and choose “Edit movie”.
