@@ -76,12 +76,12 @@ async def recommendations(
     offset: Offset = 0,
 ) -> Response:
     recommender: Recommender = service_of(request)
-    served = recommender.serving(
+    plan = recommender.plan(
         principal.user_id, None if strategy is None else strategy.value, diversity
     )
     body = await recommender.for_user(
         user_id=principal.user_id,
-        served=served,
+        plan=plan,
         genres=list(dict.fromkeys(genre or [])),
         page=PageParams(limit=limit, offset=offset),
     )

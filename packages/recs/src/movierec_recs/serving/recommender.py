@@ -84,7 +84,7 @@ class Recommender:
 
     # -- the endpoints' entry points (cached JSON bytes) ---------------------------------
 
-    def serving(self, user_id: uuid.UUID, strategy: str | None, diversity: float | None) -> Plan:
+    def plan(self, user_id: uuid.UUID, strategy: str | None, diversity: float | None) -> Plan:
         """A request that leaves strategy and diversity to the service is served by the
         running experiment's variant for the user, if one runs."""
         experiment = self.state.experiment
@@ -97,19 +97,19 @@ class Recommender:
         )
 
     async def for_user(
-        self, *, user_id: uuid.UUID, served: Plan, genres: list[str], page: PageParams
+        self, *, user_id: uuid.UUID, plan: Plan, genres: list[str], page: PageParams
     ) -> bytes:
         limit, offset = page.limit, page.offset
         snapshot = self.state.require()
         user = str(user_id)
         generation = await self.cache.generation(self.generation_key(user))
-        experiment = served.experiment.experiment_id if served.experiment else ""
+        experiment = plan.experiment.experiment_id if plan.experiment else ""
         key = self.cache.key(
-            "u", user, generation, snapshot.version, snapshot.catalog_revision, served.strategy,
-            served.diversity, experiment, served.variant, ",".join(sorted(genres)), limit, offset,
+            "u", user, generation, snapshot.version, snapshot.catalog_revision, plan.strategy,
+            plan.diversity, experiment, plan.variant, ",".join(sorted(genres)), limit, offset,
         )  # fmt: skip
         return await self.cache.get_or_set_raw(
-            key, lambda: self._for_user(snapshot, user_id, served, genres, limit, offset)
+            key, lambda: self._for_user(snapshot, user_id, plan, genres, limit, offset)
         )
 
     async def popular(self, *, genres: list[str], page: PageParams) -> bytes:
@@ -250,22 +250,22 @@ class Recommender:
         self,
         snapshot: Snapshot,
         user_id: uuid.UUID,
-        served: Plan,
+        plan: Plan,
         genres: list[str],
         limit: int,
         offset: int,
     ) -> dict[str, Any]:
-        strategy = served.strategy
+        strategy = plan.strategy
         async with self.database.transaction() as session:
             if await is_tombstoned(session, "user", user_id):
                 raise AccountDeletedError
             profile = await repository.user_profile(session, user_id)
-            if served.experiment is not None and served.variant is not None:
+            if plan.experiment is not None and plan.variant is not None:
                 await online.expose(
                     session,
-                    experiment_id=served.experiment.experiment_id,
+                    experiment_id=plan.experiment.experiment_id,
                     user_id=user_id,
-                    variant=served.variant,
+                    variant=plan.variant,
                 )
         favorites = profile.favorites
         bundle = snapshot.bundle
@@ -290,14 +290,14 @@ class Recommender:
             user=bundle.dataset.user_index.get(str(user_id)),
             allowed=allowed,
             dismissed=dismissed,
-            diversity=served.diversity,
+            diversity=plan.diversity,
         )
         items = [
             self._item(snapshot, e["item"], e["score"], e["reason"], genres, favorites)
             for e in entries
         ]
         page = self._page(snapshot, items, strategy, limit, offset)
-        experiment = served.experiment
+        experiment = plan.experiment
         page["recommendation_id"] = tokens.issue(
             self._signing_key(),
             tokens.Served(
@@ -305,15 +305,15 @@ class Recommender:
                 issued_at=int(time.time()),
                 strategy=strategy,
                 experiment_id=experiment.experiment_id if experiment else None,
-                variant=served.variant,
+                variant=plan.variant,
                 offset=offset,
                 movie_ids=tuple(item["movie_id"] for item in items),
             ),
         )
-        page["diversity"] = served.diversity
-        if experiment is not None and served.variant is not None:
+        page["diversity"] = plan.diversity
+        if experiment is not None and plan.variant is not None:
             page["experiment"] = experiment.name
-            page["variant"] = experiment.variants[served.variant].name
+            page["variant"] = experiment.variants[plan.variant].name
         return page
 
     def _signing_key(self) -> bytes:
