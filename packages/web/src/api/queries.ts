@@ -14,6 +14,7 @@ export const keys = {
   history: ["mine", "history"] as const,
   ratings: ["mine", "ratings"] as const,
   forYou: ["recs"] as const,
+  dismissals: ["mine", "dismissals"] as const,
   popular: (genre?: string) => ["popular", genre ?? ""] as const,
   search: (params: Record<string, unknown>) => ["search", params] as const,
 };

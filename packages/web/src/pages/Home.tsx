@@ -155,7 +155,10 @@ function ForYou({ strategy }: { strategy: Strategy }) {
   // request runs, or the pick would flash back until the list is asked again).
   const [gone, setGone] = useState<ReadonlySet<number>>(new Set());
   const without = (id: number) => setGone((ids) => new Set([...ids].filter((i) => i !== id)));
-  const refresh = () => void client.invalidateQueries({ queryKey: keys.forYou });
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: keys.forYou });
+    void client.invalidateQueries({ queryKey: keys.dismissals });
+  };
   const dismiss = useMutation({
     // Sent as feedback on the page that showed it: the dismissal and its measure at once.
     mutationFn: (movie: Pick): Promise<unknown> =>
@@ -268,7 +271,33 @@ function BecauseYouWatched() {
   );
 }
 
+/** Movies similar to one; for a signed-in user without those they said they are not
+ * interested in, each offering "Not interested" too. */
 export function SimilarRow({ movieId, title }: { movieId: number; title: string }) {
+  const session = useSession();
+  const client = useQueryClient();
+  const dismissed = useQuery({
+    queryKey: keys.dismissals,
+    queryFn: () =>
+      data(recsApi.GET("/recommendations/dismissals", { params: { query: { limit: 100 } } })),
+    enabled: session !== null,
+  });
+  const [gone, setGone] = useState<ReadonlySet<number>>(new Set());
+  const dismiss = useMutation({
+    mutationFn: (id: number) =>
+      data(
+        recsApi.PUT("/recommendations/dismissals/{movie_id}", {
+          params: { path: { movie_id: id } },
+        }),
+      ),
+    onMutate: (id) => setGone((ids) => new Set(ids).add(id)),
+    onError: (_, id) => setGone((ids) => new Set([...ids].filter((i) => i !== id))),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.dismissals });
+      void client.invalidateQueries({ queryKey: keys.forYou });
+    },
+  });
+  const hidden = new Set([...gone, ...(dismissed.data?.items ?? []).map((d) => d.movie_id)]);
   const similar = useQuery({
     queryKey: keys.similar(movieId),
     queryFn: () =>
@@ -283,9 +312,16 @@ export function SimilarRow({ movieId, title }: { movieId: number; title: string 
     <MovieRow title={title}>
       {similar.isPending && <Loading />}
       {similar.isError && <ErrorState error={similar.error} retry={() => similar.refetch()} />}
-      {similar.data?.items.map((m) => (
-        <MovieCard key={m.movie_id} movie={{ ...m, id: m.movie_id }} reason={m.reason.text} />
-      ))}
+      {similar.data?.items
+        .filter((m) => !hidden.has(m.movie_id))
+        .map((m) => (
+          <MovieCard
+            key={m.movie_id}
+            movie={{ ...m, id: m.movie_id }}
+            reason={m.reason.text}
+            onDismiss={session ? () => dismiss.mutate(m.movie_id) : undefined}
+          />
+        ))}
     </MovieRow>
   );
 }
