@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from movierec_common.events import RatingSet, WatchAdded
 from movierec_recs.online.experiments import bucket
-from movierec_recs.online.stats import Z95, msprt_p_value, ratio
+from movierec_recs.online.stats import MIN_USERS, Z95, Arm, msprt_p_value, ratio, verdict
 from movierec_testkit import eventually
 
 
@@ -81,6 +81,32 @@ def test_the_sequential_test_against_known_values():
     assert expected < 0.001
     # and it is stricter than a fixed-horizon z-test at the same data (2 standard errors).
     assert msprt_p_value(0.02, v, scale=0.02) > 0.05
+
+
+def arm(users: int, clicks_per_10: int) -> Arm:
+    """``users`` users with 10 impressions each: half click ``2 × clicks_per_10`` of them,
+    half none (a click-through rate of ``clicks_per_10 / 10`` that varies by user)."""
+    ones = np.ones(users)
+    return Arm(
+        impressions=10 * ones,
+        clicks=clicks_per_10 * ones * np.r_[np.ones(users // 2), np.zeros(users - users // 2)] * 2,
+        dismissals=0 * ones,
+        watches=0 * ones,
+        ratings=0 * ones,
+        rating_sums=0 * ones,
+    )
+
+
+def test_the_verdict_names_the_better_variant_only_when_established():
+    names = ["popular", "hybrid"]
+    clear = verdict([arm(200, 1), arm(200, 3)], names)
+    assert clear["decided"] and clear["winner"] == "hybrid"
+    worse = verdict([arm(200, 3), arm(200, 1)], names)
+    assert worse["decided"] and worse["winner"] == "popular"  # the control stays
+    same = verdict([arm(200, 2), arm(200, 2)], names)
+    assert not same["decided"] and same["winner"] is None
+    few = verdict([arm(MIN_USERS - 1, 1), arm(MIN_USERS - 1, 5)], names)
+    assert not few["decided"] and few["comparisons"][0]["p_value"] == 1.0
 
 
 # -- through the API -----------------------------------------------------------------------
