@@ -21,7 +21,7 @@ ALPHA = 0.05
 #: The mixture's scale: the size of difference in the primary metric the test is most
 #: sensitive to (absolute, on a 0..1 rate).
 MIXTURE_SCALE = 0.02
-#: No verdict before each arm has this many users with impressions.
+#: No verdict before each arm has this many exposed users.
 MIN_USERS = 20
 
 
