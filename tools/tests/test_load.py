@@ -36,6 +36,7 @@ def test_a_window_counts_failures_and_the_longest_time_without_a_success():
     assert (report["requests"], report["failed"], report["throttled"]) == (6, 2, 1)
     assert report["failures"] == {"PUT /ratings timeout": 2}
     assert report["longest_gap_s"] == 6.0  # 100.5 → 106.5
+    assert report["longest_gap_from_s"] == 0.5
     # No success at all: the whole window is one gap.
     quiet = window_report(outcomes[1:3], Window("down", 100.0, 104.0))
     assert quiet["longest_gap_s"] == 4.0

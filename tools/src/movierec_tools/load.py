@@ -237,13 +237,16 @@ def window_report(outcomes: list[Outcome], window: Window) -> dict[str, Any]:
     inside = sorted((o for o in outcomes if window.start <= o.at <= window.end), key=lambda o: o.at)
     marks = [window.start, *(o.at for o in inside if o.kind == OK), window.end]
     failed = Counter(o.what for o in inside if o.kind == FAILED)
+    gap_start, gap_end = max(itertools.pairwise(marks), key=lambda pair: pair[1] - pair[0])
     return {
         "window": window.name,
         "seconds": round(window.end - window.start, 1),
         "requests": len(inside),
         "failed": sum(failed.values()),
         "throttled": sum(o.kind == THROTTLED for o in inside),
-        "longest_gap_s": round(max(b - a for a, b in itertools.pairwise(marks)), 2),
+        "longest_gap_s": round(gap_end - gap_start, 2),
+        # Where it lies: seconds after the window's start.
+        "longest_gap_from_s": round(gap_start - window.start, 2),
         "failures": dict(failed),
     }
 
@@ -330,12 +333,13 @@ def format_report(report: dict[str, Any]) -> str:
         f"{report['users']} users for {report['seconds']} s;"
         f" acknowledged {report['ratings_acknowledged']} ratings,"
         f" {report['watches_acknowledged']} watches; {report['relogins']} logins renewed",
-        f"{'window':<34}{'secs':>7}{'requests':>10}{'failed':>8}{'429':>6}{'longest gap s':>15}",
+        f"{'window':<34}{'secs':>7}{'requests':>10}{'failed':>8}{'429':>6}{'longest gap s':>15}"
+        f"{'from s':>8}",
     ]
     for w in report["windows"]:
         lines.append(
             f"{w['window']:<34}{w['seconds']:>7}{w['requests']:>10}{w['failed']:>8}"
-            f"{w['throttled']:>6}{w['longest_gap_s']:>15}"
+            f"{w['throttled']:>6}{w['longest_gap_s']:>15}{w['longest_gap_from_s']:>8}"
         )
         lines += [f"    {n:>5} x {what}" for what, n in sorted(w["failures"].items())]
     missing = report["missing"]
