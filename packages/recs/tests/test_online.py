@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import subprocess
 import sys
@@ -279,3 +280,28 @@ async def test_an_experiment_buckets_users_and_reports_per_variant(client, token
     listed = (await client.get(base, headers=admin)).json()
     assert listed["items"][0]["experiment_id"] == eid
     assert (await client.get(f"{base}/999999", headers=admin)).status_code == 404
+
+
+async def test_two_drafts_started_at_once_run_one(client, token):
+    """The check for a running experiment and the start race: the partial unique index
+    decides, and the loser is told 409, not 500."""
+    admin, base = token(role="admin"), "/recommendations/experiments"
+    variants = [{"name": "a", "strategy": "popular"}, {"name": "b", "strategy": "hybrid"}]
+    ids = []
+    for _ in range(2):
+        body = {"name": f"race-{uuid.uuid4().hex[:8]}", "variants": variants}
+        created = await client.post(base, json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        # Left out, the diversity is the service's default, stored with the experiment.
+        assert all(isinstance(v["diversity"], float) for v in created.json()["variants"])
+        ids.append(created.json()["experiment_id"])
+    answers = await asyncio.gather(
+        *(client.post(f"{base}/{eid}/start", headers=admin) for eid in ids)
+    )
+    try:
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        lost = next(a for a in answers if a.status_code == 409)
+        assert "one runs at a time" in lost.json()["detail"]
+    finally:
+        for eid in ids:
+            await client.post(f"{base}/{eid}/stop", headers=admin)

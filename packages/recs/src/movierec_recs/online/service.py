@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sqlalchemy.exc import IntegrityError
 
 from movierec_common.db import Database
 from movierec_common.errors import ConflictError, NotFoundError
@@ -43,16 +44,17 @@ class Experiments:
 
     async def start(self, experiment_id: int) -> online.StoredExperiment:
         """Run a draft; one experiment runs at a time."""
-        async with self.database.transaction() as session:
-            running = await online.running_experiment(session)
-            if running is not None and running.experiment_id != experiment_id:
-                raise ConflictError(
-                    f"Experiment {running.name!r} is running: stop it first (one runs at a"
-                    " time, each user sees one variant of the default feed)."
+        try:
+            async with self.database.transaction() as session:
+                running = await online.running_experiment(session)
+                if running is not None and running.experiment_id != experiment_id:
+                    raise self._one_at_a_time(repr(running.name))
+                started = await online.set_status(
+                    session, experiment_id, status="running", before="draft"
                 )
-            started = await online.set_status(
-                session, experiment_id, status="running", before="draft"
-            )
+        except IntegrityError as exc:
+            # Another draft was started at the same moment (ix_experiment_running).
+            raise self._one_at_a_time("another") from exc
         if started is None:
             raise self._not_in(await self.get(experiment_id), "a draft", "start")
         # This replica serves it at once; the others within their refresh interval.
@@ -70,6 +72,13 @@ class Experiments:
         if current is not None and current.experiment_id == experiment_id:
             self.state.experiment = None
         return stopped
+
+    @staticmethod
+    def _one_at_a_time(name: str) -> ConflictError:
+        return ConflictError(
+            f"Experiment {name} is running: stop it first (one runs at a time, each user"
+            " sees one variant of the default feed)."
+        )
 
     @staticmethod
     def _not_in(found: online.StoredExperiment, state: str, action: str) -> ConflictError:

@@ -35,10 +35,17 @@ def _out(found: StoredExperiment) -> ExperimentOut:
     responses={**ADMIN, 409: {"description": "The name is taken"}},
 )
 async def create(body: ExperimentIn, _: AdminUser, recommender: RecommenderDep) -> ExperimentOut:
+    default = recommender.settings.diversity
     created = await recommender.experiments.create(
         name=body.name,
         description=body.description,
-        variants=[v.model_dump(mode="json") for v in body.variants],
+        variants=[
+            {
+                **v.model_dump(mode="json"),
+                "diversity": default if v.diversity is None else v.diversity,
+            }
+            for v in body.variants
+        ],
     )
     return _out(created)
 

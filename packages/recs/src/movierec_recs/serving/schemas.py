@@ -99,8 +99,18 @@ class ModelInfo(BaseModel):
 class VariantIn(BaseModel):
     name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
     strategy: Strategy
-    diversity: float = Field(ge=0, le=1, description="Variety traded for relevance (0–1).")
+    diversity: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Variety traded for relevance (0–1); left out: the service's default"
+        " (MOVIEREC_RECS_DIVERSITY), stored with the experiment.",
+    )
     weight: float = Field(default=1.0, gt=0, le=100, description="Share of the traffic.")
+
+
+class VariantOut(VariantIn):
+    diversity: float = Field(ge=0, le=1, description="Variety traded for relevance (0–1).")
 
 
 class ExperimentIn(BaseModel):
@@ -127,7 +137,7 @@ class ExperimentOut(BaseModel):
     name: str
     description: str
     status: ExperimentStatus
-    variants: list[VariantIn]
+    variants: list[VariantOut]
     created_at: datetime
     started_at: datetime | None
     stopped_at: datetime | None
@@ -139,7 +149,7 @@ class Interval(BaseModel):
     high: float | None
 
 
-class VariantResults(VariantIn):
+class VariantResults(VariantOut):
     users: int = Field(description="Users exposed (served by this variant at least once).")
     impressions: int
     clicks: int

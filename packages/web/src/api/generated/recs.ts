@@ -320,7 +320,7 @@ export interface components {
              */
             status: "draft" | "running" | "stopped";
             /** Variants */
-            variants: components["schemas"]["VariantIn"][];
+            variants: components["schemas"]["VariantOut"][];
             /**
              * Created At
              * Format: date-time
@@ -572,6 +572,23 @@ export interface components {
         Strategy: "hybrid" | "history" | "ratings" | "popular";
         /** VariantIn */
         VariantIn: {
+            /** Name */
+            name: string;
+            strategy: components["schemas"]["Strategy"];
+            /**
+             * Diversity
+             * @description Variety traded for relevance (0–1); left out: the service's default (MOVIEREC_RECS_DIVERSITY), stored with the experiment.
+             */
+            diversity?: number | null;
+            /**
+             * Weight
+             * @description Share of the traffic.
+             * @default 1
+             */
+            weight: number;
+        };
+        /** VariantOut */
+        VariantOut: {
             /** Name */
             name: string;
             strategy: components["schemas"]["Strategy"];

@@ -10,7 +10,8 @@ import { ErrorState, Loading } from "../../components/Status";
 import { usePageTitle } from "../../components/usePageTitle";
 
 type Experiment = components["schemas"]["ExperimentOut"];
-type VariantIn = components["schemas"]["VariantIn"];
+// The form always sends a diversity (the service's default is offered).
+type VariantIn = components["schemas"]["VariantIn"] & { diversity: number };
 type Interval = components["schemas"]["Interval"];
 
 const STRATEGIES: Strategy[] = ["hybrid", "history", "ratings", "popular"];
