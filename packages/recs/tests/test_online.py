@@ -169,14 +169,20 @@ async def test_feedback_is_checked_against_what_was_served(client, token, world,
 async def test_a_dismissal_sent_as_feedback_is_not_interested(client, token, world):
     headers = token(user_id=fan_of(world, "Comedy", 6))
     page = await served(client, headers, limit=5)
-    top = page["items"][0]["movie_id"]
-    body = [{"recommendation_id": page["recommendation_id"], "movie_id": top, "kind": "dismiss"}]
+    top, second = (i["movie_id"] for i in page["items"][:2])
+    # The second one was dismissed before (PUT): kept as it was.
+    put = await client.put(f"/recommendations/dismissals/{second}", headers=headers)
+    assert put.status_code == 201
+    rid = page["recommendation_id"]
+    body = [{"recommendation_id": rid, "movie_id": m, "kind": "dismiss"} for m in (top, second)]
     assert (
         await client.post("/recommendations/feedback", json=body, headers=headers)
     ).status_code == 200
-    assert top not in [i["movie_id"] for i in (await served(client, headers, limit=20))["items"]]
+    shown = [i["movie_id"] for i in (await served(client, headers, limit=20))["items"]]
+    assert top not in shown and second not in shown
     listed = (await client.get("/recommendations/dismissals", headers=headers)).json()
-    assert [i["movie_id"] for i in listed["items"]] == [top]
+    assert sorted(i["movie_id"] for i in listed["items"]) == sorted([top, second])
+    assert put.json()["dismissed_at"] in [i["dismissed_at"] for i in listed["items"]]
 
 
 async def test_a_watch_and_a_rating_are_credited_to_the_recommendation_before(

@@ -155,6 +155,19 @@ async def dismiss(
     return Dismissal(movie_id_, title.scalar_one_or_none(), dismissed_at), bool(created)
 
 
+_DISMISS_MANY = insert_rows(
+    dismissal, array_rows(user_id=Uuid(), movie_id=Integer())
+).on_conflict_do_nothing(constraint="dismissal_pkey")
+
+
+async def dismiss_many(session: AsyncSession, *, user_id: uuid.UUID, movie_ids: list[int]) -> None:
+    """Record dismissals of ``movie_ids`` in one statement (ones there already are kept)."""
+    if movie_ids:
+        await session.execute(
+            _DISMISS_MANY, {"user_id": [user_id] * len(movie_ids), "movie_id": movie_ids}
+        )
+
+
 async def undismiss(session: AsyncSession, *, user_id: uuid.UUID, movie_id: int) -> bool:
     d = dismissal.c
     gone = await session.execute(

@@ -216,8 +216,7 @@ class Recommender:
             if await is_tombstoned(session, "user", user_id):
                 raise AccountDeletedError
             recorded = await online.record_feedback(session, rows)
-            for movie_id in dismissed:
-                await repository.dismiss(session, user_id=user_id, movie_id=movie_id)
+            await repository.dismiss_many(session, user_id=user_id, movie_ids=dismissed)
             if dismissed:
                 self._touched(session, user_id)
         self._count(recorded)
