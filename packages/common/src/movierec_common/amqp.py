@@ -43,6 +43,7 @@ async def connect(url: str, *, timeout: float = 5.0) -> aio_pika.abc.AbstractCon
         url,
         lambda server: _connect_one(server, timeout),
         skip=(OSError, TimeoutError, aio_pika.exceptions.AMQPError),
+        timeout=timeout,
     )
 
 

@@ -173,7 +173,8 @@ async def _close(session: AsyncSession) -> None:
 async def connect_database(url: str, *, timeout: float = 5.0, **kwargs: Any) -> asyncpg.Connection:
     """``asyncpg.connect`` to the first server of ``url`` that accepts, each one given
     ``timeout`` seconds: with several servers and ``target_session_attrs=read-write``, the
-    current primary. The server that answered last time is tried first.
+    current primary. The server that answered last time is tried first, one that did not
+    answer at all last (see :func:`movierec_common.servers.first_to_answer`).
 
     asyncpg's own multi-host connect spends one ``timeout`` on all servers together: a
     primary that vanished (its address no longer answers) used it all up, and the new
@@ -182,6 +183,7 @@ async def connect_database(url: str, *, timeout: float = 5.0, **kwargs: Any) -> 
     return await first_to_answer(
         to_plain_url(url),
         lambda server: asyncpg.connect(server, timeout=timeout, **kwargs),
+        timeout=timeout,
         # A standby (the URL asks for the primary), or a server that does not answer.
         skip=(
             OSError,
