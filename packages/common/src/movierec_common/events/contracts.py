@@ -205,7 +205,10 @@ class Event(BaseModel):
         """The payload validated against this event's contract (validated once: the
         consumer validates on arrival, its handlers ask again)."""
         try:
-            return self._validated
+            # Read through the slot itself: a plain ``self._validated`` that misses falls
+            # back to pydantic's ``__getattr__``, which raises a formatted AttributeError
+            # of its own (the consumer's first read of every event: a tenth of its time).
+            return _VALIDATED_SLOT.__get__(self)
         except AttributeError:
             data = contract_for(self.type, self.version).payload.model_validate(self.payload)
             object.__setattr__(self, "_validated", data)
@@ -213,6 +216,9 @@ class Event(BaseModel):
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"))
+
+
+_VALIDATED_SLOT = Event.__dict__["_validated"]
 
 
 def make_event(
