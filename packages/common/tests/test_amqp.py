@@ -7,7 +7,10 @@ import sys
 import textwrap
 from urllib.parse import urlsplit, urlunsplit
 
-from movierec_common.amqp import HEARTBEAT, connect
+import aiormq
+import pytest
+
+from movierec_common.amqp import HEARTBEAT, PublishRefusedError, connect, publish_confirmed
 from movierec_common.servers import servers_to_try
 from movierec_tools.processes import free_port
 
@@ -75,3 +78,63 @@ async def test_a_url_naming_a_cluster_connects_to_a_broker_that_answers(test_run
             assert servers_to_try(url)[0].endswith(f"@{broker}{parts.path}")
         finally:
             await connection.close()
+
+
+@pytest.fixture
+async def confirming(test_run):
+    """A channel with publisher confirms, on a connection of its own."""
+    connection = await connect(test_run.amqp_url)
+    yield await connection.channel(publisher_confirms=True)
+    await connection.close()
+
+
+async def test_a_batch_is_published_in_order_with_its_properties_and_confirmed(
+    amqp_channel, confirming, test_run
+):
+    queue = await amqp_channel.declare_queue(test_run.queue("batch"), durable=True)
+    raw = await confirming.get_underlay_channel()
+    big = b"x" * (raw.max_content_size * 2 + 10)  # split over three body frames
+    messages = [
+        (
+            "",
+            queue.name,
+            body,
+            aiormq.spec.Basic.Properties(
+                message_id=f"m{i}", message_type="rating.set", headers={"n": i}, delivery_mode=2
+            ),
+        )
+        for i, body in enumerate([b"first", big, b"", b"last"])
+    ]
+    await publish_confirmed(raw, messages)
+    await publish_confirmed(raw, messages[:1])  # delivery tags go on from the first batch
+    got = []
+    for _ in range(5):
+        message = await queue.get(no_ack=True, timeout=5)
+        got.append((message.message_id, message.type, message.headers, message.body))
+    sent = [
+        (f"m{i}", "rating.set", {"n": i}, body)
+        for i, body in enumerate([b"first", big, b"", b"last"])
+    ]
+    assert got == [*sent, sent[0]]
+
+
+async def test_a_batch_the_broker_refuses_raises(amqp_channel, confirming, test_run):
+    # A queue that holds one message and refuses the next: the broker nacks them.
+    queue = await amqp_channel.declare_queue(
+        test_run.queue("full"),
+        arguments={"x-max-length": 1, "x-overflow": "reject-publish"},
+    )
+    raw = await confirming.get_underlay_channel()
+    message = ("", queue.name, b"{}", aiormq.spec.Basic.Properties(delivery_mode=2))
+    with pytest.raises(PublishRefusedError):
+        await publish_confirmed(raw, [message, message, message])
+    assert (
+        await amqp_channel.declare_queue(queue.name, passive=True)
+    ).declaration_result.message_count == 1
+
+
+async def test_a_batch_on_a_closed_channel_raises(confirming):
+    raw = await confirming.get_underlay_channel()
+    await confirming.close()
+    with pytest.raises(aiormq.exceptions.ChannelInvalidStateError):
+        await publish_confirmed(raw, [("", "nowhere", b"{}", aiormq.spec.Basic.Properties())])
