@@ -258,6 +258,26 @@ async def test_retries_back_off_while_the_database_is_down(applied_db, test_run,
     await database.dispose()
 
 
+async def test_a_consumer_without_pre_ping_gets_past_connections_the_database_dropped(
+    applied_db, test_run, tcp_proxy
+):
+    # Consumer processes do not test a pooled connection before each batch: the batch that
+    # meets a dead one fails, goes back to the broker and is applied on fresh connections.
+    pg = tcp_proxy(applied_db.url, 5432)
+    database = Database(pg.url(applied_db.url), pool_size=2, pre_ping=False)
+    consumer = _consumer(database, test_run, "no-ping")
+    running = await _started(consumer)
+    await _publish(test_run, _rating(uuid.uuid4(), 1, version=1))
+    await eventually(lambda: _has(applied_db, 1))
+    pg.cut()  # every pooled connection is dropped; new ones are accepted again at once
+    pg.restore()
+    await _publish(test_run, _rating(uuid.uuid4(), 1, version=2))
+    await eventually(lambda: _has(applied_db, 2), timeout=15)
+    assert [v for _, _, v in await _applied(applied_db)] == [1, 2]
+    await running.close()
+    await database.dispose()
+
+
 async def test_a_batch_is_applied_in_one_transaction(applied_db, test_run):
     consumer = _consumer(applied_db, test_run, "batch", batch_size=100, linger=0.2)
     running = await _started(consumer)

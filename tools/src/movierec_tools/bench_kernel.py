@@ -205,7 +205,7 @@ async def consumer_throughput(
         own = await run.service_settings(spec, jwks=Path(keys) / "jwks.json")
     connection = await aio_pika.connect(settings.amqp_url)
     try:
-        async with spec.runtime(own) as runtime:
+        async with spec.runtime(own, consumer=True) as runtime:
             consumer = runtime.consumer()
             if batch_size is not None:
                 consumer.batch_size = batch_size

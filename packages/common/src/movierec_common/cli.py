@@ -154,7 +154,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
             settings = spec.load_settings()
 
             async def run(stop: asyncio.Event) -> None:
-                async with spec.runtime(settings) as runtime:
+                async with spec.runtime(settings, consumer=True) as runtime:
                     await runtime.consumer().run(stop)
 
             run_until_signalled(run)

@@ -217,14 +217,18 @@ class Database:
         max_overflow: int = 10,
         echo: bool = False,
         application_name: str = "movierec",
+        pre_ping: bool = True,
     ) -> None:
         self.url = to_plain_url(url)
         self.engine: AsyncEngine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            # A database restart heals without restarting the service.
-            pool_pre_ping=True,
+            # A database restart heals without restarting the service: a pooled connection
+            # is tested before use (a round trip per transaction). Without it (consumers:
+            # a failed batch is retried) the first statement on a dead connection fails and
+            # SQLAlchemy then drops every connection the pool held.
+            pool_pre_ping=pre_ping,
             pool_recycle=1800,
             echo=echo,
             # An error's message (and so its log line) never carries the statement's
@@ -245,13 +249,16 @@ class Database:
         self._wake_again = False
 
     @classmethod
-    def for_service(cls, settings: ServiceSettings, *, pool_size: int | None = None) -> Database:
+    def for_service(
+        cls, settings: ServiceSettings, *, pool_size: int | None = None, pre_ping: bool = True
+    ) -> Database:
         """The service's own database, sized from its settings."""
         return cls(
             settings.resolved_database_url,
             pool_size=pool_size or settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             application_name=f"movierec-{settings.service}",
+            pre_ping=pre_ping,
         )
 
     @asynccontextmanager

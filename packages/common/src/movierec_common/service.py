@@ -151,9 +151,12 @@ class ServiceSpec(Generic[S, T]):
         return self.settings(**overrides)
 
     @asynccontextmanager
-    async def runtime(self, settings: S | None = None) -> AsyncIterator[Runtime[S, T]]:
-        """The service's connections and service object, closed at the end."""
-        runtime = Runtime(self, settings or self.load_settings())
+    async def runtime(
+        self, settings: S | None = None, *, consumer: bool = False
+    ) -> AsyncIterator[Runtime[S, T]]:
+        """The service's connections and service object, closed at the end (``consumer``:
+        of a consumer process, see :class:`Runtime`)."""
+        runtime = Runtime(self, settings or self.load_settings(), consumer=consumer)
         try:
             yield runtime
         finally:
@@ -198,12 +201,16 @@ pass_spec = click.make_pass_decorator(ServiceSpec)
 
 class Runtime(Generic[S, T]):
     """What one process of a service holds: settings, database, Redis, cache, Celery app,
-    event emitter and the service object built from them. Nothing connects until used."""
+    event emitter and the service object built from them. Nothing connects until used.
 
-    def __init__(self, spec: ServiceSpec[S, T], settings: S) -> None:
+    A ``consumer`` process's database connections are not tested before each transaction
+    (a round trip per batch, a tenth of the consumer's time): a batch that meets a dead
+    connection fails, is handed back to the broker and retried on fresh connections."""
+
+    def __init__(self, spec: ServiceSpec[S, T], settings: S, *, consumer: bool = False) -> None:
         self.spec = spec
         self.settings = settings
-        self.database = Database.for_service(settings)
+        self.database = Database.for_service(settings, pre_ping=not consumer)
         self.redis: redis.Redis = create_redis(settings.redis_url)
 
     @cached_property
