@@ -399,3 +399,40 @@ async def test_the_batch_lookups_probe_the_primary_keys_however_stale_the_plan(k
             )
             assert "Seq Scan" not in plan, plan
             assert "Index" in plan, plan
+
+
+async def _batches_taken(consumer: EventConsumer, arrivals: list[tuple[float, object]]) -> list:
+    """The batches ``_process_until`` hands on while ``arrivals`` (delay, message) come in."""
+    taken: list[list] = []
+    stop, lost = asyncio.Event(), asyncio.Event()
+
+    async def process_batch(batch):
+        taken.append(list(batch))
+        if sum(map(len, taken)) == len(arrivals):
+            stop.set()
+
+    consumer.process_batch = process_batch  # type: ignore[method-assign]
+
+    later = list(arrivals)
+    while later and later[0][0] == 0:  # there before the consumer looks
+        consumer._buffer.put_nowait(later.pop(0)[1])  # type: ignore[arg-type]
+
+    async def arrive():
+        for delay, message in later:
+            await asyncio.sleep(delay)
+            consumer._buffer.put_nowait(message)  # type: ignore[arg-type]
+
+    feeding = asyncio.create_task(arrive())
+    await asyncio.wait_for(consumer._process_until(stop, lost), 5)
+    await feeding
+    return taken
+
+
+async def test_a_trickle_of_events_lingers_into_one_batch_and_a_full_batch_does_not_wait(
+    applied_db, test_run
+):
+    trickle = _consumer(applied_db, test_run, "linger", batch_size=10, linger=0.5)
+    assert await _batches_taken(trickle, [(0, "a"), (0.05, "b"), (0.05, "c")]) == [["a", "b", "c"]]
+    # A batch's worth already waiting: taken at once (a 60 s linger would time the test out).
+    full = _consumer(applied_db, test_run, "linger-full", batch_size=3, linger=60)
+    assert await _batches_taken(full, [(0, "a"), (0, "b"), (0, "c")]) == [["a", "b", "c"]]

@@ -208,7 +208,8 @@ class EventConsumer:
                 getter.cancel()
                 continue
             batch = [getter.result()]
-            if self.linger:
+            if self.linger and self._buffer.qsize() < self.batch_size - 1:
+                # Not a full batch waiting: give a trickle of events a moment to gather.
                 await asyncio.sleep(self.linger)
             while len(batch) < self.batch_size and not self._buffer.empty():
                 batch.append(self._buffer.get_nowait())

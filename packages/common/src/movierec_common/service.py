@@ -263,6 +263,7 @@ class Runtime(Generic[S, T]):
             handlers=with_kernel_handlers(handlers.events, kernel),
             batch_handlers=dict(handlers.batches),
             batch_size=self.settings.consumer_batch_size,
+            linger=self.settings.consumer_linger_seconds,
             queue_type=self.settings.amqp_queue_type,
         )
 

@@ -91,6 +91,10 @@ class ServiceSettings(CommonSettings):
     #: Most events the consumer applies in one transaction (it takes what has arrived, up
     #: to this many): larger batches cost less per event and lag more under load.
     consumer_batch_size: int = Field(default=200, ge=1, le=5000)
+    #: How long the consumer waits for more events when fewer than a batch have arrived:
+    #: under a trickle of writes, fewer and larger transactions (each has a fixed cost of
+    #: round trips and a commit) for at most this much more latency.
+    consumer_linger_seconds: float = Field(default=0.01, ge=0, le=1)
 
     #: How often an API process reads the sessions that ended (a revocation takes effect
     #: within this, plus the relay's and consumer's delay, on services other than auth).
