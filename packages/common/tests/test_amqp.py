@@ -91,7 +91,7 @@ async def confirming(test_run):
 async def test_a_batch_is_published_in_order_with_its_properties_and_confirmed(
     amqp_channel, confirming, test_run
 ):
-    queue = await amqp_channel.declare_queue(test_run.queue("batch"), durable=True)
+    queue = await amqp_channel.declare_queue(test_run.queue("confirmed-batch"), durable=True)
     raw = await confirming.get_underlay_channel()
     big = b"x" * (raw.max_content_size * 2 + 10)  # split over three body frames
     messages = [
@@ -121,7 +121,7 @@ async def test_a_batch_is_published_in_order_with_its_properties_and_confirmed(
 async def test_a_batch_the_broker_refuses_raises(amqp_channel, confirming, test_run):
     # A queue that holds one message and refuses the next: the broker nacks them.
     queue = await amqp_channel.declare_queue(
-        test_run.queue("full"),
+        test_run.queue("refusing"),
         arguments={"x-max-length": 1, "x-overflow": "reject-publish"},
     )
     raw = await confirming.get_underlay_channel()
