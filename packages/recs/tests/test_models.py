@@ -16,7 +16,7 @@ from movierec_recs.models.evaluation import (
     precision_at_k,
     recall_at_k,
 )
-from movierec_recs.models.strategies import Content, Ease, Hybrid, MostPopular, rank
+from movierec_recs.models.strategies import Content, Ease, Hybrid, MostPopular, rank, spd_inverse
 
 
 def test_metrics_match_hand_computed_values():
@@ -155,3 +155,20 @@ def test_mmr_trades_relevance_for_variety_and_pages_continue():
     assert intra_list_diversity(np.array([0, 1]), space) == pytest.approx(0.0)
     assert intra_list_diversity(np.array([0, 2]), space) == pytest.approx(1.0)
     assert intra_list_diversity(np.array([0]), space) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_cholesky_inverse_equals_the_general_one(dtype):
+    rng = np.random.default_rng(3)
+    x = (rng.random((300, 120)) < 0.1).astype(dtype)
+    gram = x.T @ x + 25 * np.eye(120, dtype=dtype)
+    expected = np.linalg.inv(gram)
+    inverse = spd_inverse(gram.copy())
+    assert inverse.dtype == dtype
+    np.testing.assert_allclose(inverse, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(inverse, inverse.T)
+
+
+def test_the_cholesky_inverse_refuses_a_matrix_that_is_not_positive_definite():
+    with pytest.raises(np.linalg.LinAlgError):
+        spd_inverse(np.array([[1.0, 2.0], [2.0, 1.0]]))
