@@ -7,9 +7,18 @@ import uuid
 from datetime import UTC, datetime
 
 import jsonschema
+import orjson
 import pytest
 
-from movierec_common.events import CONTRACTS, MovieUpserted, RatingSet, make_event, parse_event
+from movierec_common.events import (
+    CONTRACTS,
+    MovieUpserted,
+    RatingSet,
+    event_bodies,
+    make_event,
+    new_event_ids,
+    parse_event,
+)
 from movierec_common.events.schema import (
     compatibility_errors,
     generate_schema,
@@ -110,3 +119,40 @@ def test_payload_of_the_wrong_contract_is_refused():
         make_event(
             "movie.deleted", MovieUpserted(movie_id=1, title="x"), producer="p", aggregate_version=1
         )
+
+
+def test_events_built_in_bulk_are_the_envelopes_make_event_builds():
+    # Bulk imports build envelopes without a model per event: byte for byte what
+    # make_event(...).to_bytes() gives, but for the id and the time.
+    user = uuid.uuid4()
+    payloads = [
+        ("rating.set", RatingSet(user_id=user, movie_id=5, score=4.5, rated_at=datetime.now(UTC))),
+        ("movie.upserted", MovieUpserted(movie_id=1, title="Toy Story", genres=["Comedy"])),
+    ]
+    built = event_bodies(payloads, [7, 8], producer="ratings@1", correlation_id="req-1")
+    for (event_id, body), (event_type, payload), version in zip(
+        built, payloads, [7, 8], strict=True
+    ):
+        event = parse_event(body)
+        reference = make_event(
+            event_type,
+            payload,
+            producer="ratings@1",
+            aggregate_version=version,
+            correlation_id="req-1",
+            occurred_at=event.occurred_at,
+        )
+        assert event.id == event_id
+        assert body == reference.to_bytes().replace(
+            str(reference.id).encode(), str(event_id).encode()
+        )
+        jsonschema.validate(orjson.loads(body), load_schema(CONTRACTS[event_type]))
+    with pytest.raises(TypeError):
+        event_bodies([("rating.set", payloads[1][1])], [1], producer="ratings@1")
+
+
+def test_event_ids_made_in_bulk_are_distinct_version_4_uuids():
+    ids = new_event_ids(1000)
+    assert len(set(ids)) == 1000
+    assert {i.version for i in ids} == {4}
+    assert {i.variant for i in ids} == {uuid.RFC_4122}

@@ -254,3 +254,40 @@ async def test_a_committed_write_wakes_the_relay_without_waiting_for_its_sweep(
 
 async def _listening(relay: OutboxRelay) -> bool:
     return relay._listen_conn is not None
+
+
+async def test_events_emitted_in_bulk_are_published_as_record_publishes_them(
+    kernel_db, amqp_channel, test_run
+):
+    emitter = EventEmitter(producer="auth@test", exchange=test_run.events_exchange)
+    queue = await _bound_queue(amqp_channel, test_run, "bulk-emitted")
+    users = [uuid.uuid4() for _ in range(3)]
+    async with kernel_db.transaction() as session:
+        await emitter.emit_many(
+            session,
+            [
+                ("user.registered", UserRegistered(user_id=u, favorite_genres=["Drama"]))
+                for u in users
+            ],
+        )
+    reference = _message(test_run.events_exchange)
+    async with kernel_db.transaction() as session:
+        await record(session, reference)
+    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+    assert await relay.drain() == 4
+    await relay.close()
+    messages = [await queue.get(no_ack=True, timeout=5) for _ in range(4)]
+    bulk, recorded = messages[:3], messages[3]
+    events = [parse_event(m.body) for m in bulk]
+    assert [e.payload["user_id"] for e in events] == [str(u) for u in users]
+    assert [m.message_id for m in bulk] == [str(e.id) for e in events]
+    versions = [e.aggregate_version for e in events]
+    assert versions == sorted(versions) and len(set(versions)) == 3
+    for message in bulk:
+        assert (message.type, message.app_id, message.content_type, message.headers) == (
+            recorded.type,
+            recorded.app_id,
+            recorded.content_type,
+            recorded.headers,
+        )
+        assert message.delivery_mode == recorded.delivery_mode

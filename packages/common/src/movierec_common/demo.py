@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ DEMO_NAMESPACE = uuid.UUID("6d6f7669-6572-6563-8000-64656d6f7573")
 DEMO_EMAIL_DOMAIN = "demo.movierec.example"
 
 
+@functools.lru_cache(maxsize=4096)  # called for every row of ratings.csv (grouped by user)
 def demo_user_id(movielens_user_id: int) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, f"movielens:{int(movielens_user_id)}")
 

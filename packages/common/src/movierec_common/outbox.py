@@ -48,7 +48,7 @@ from movierec_common.db import (
     array_rows,
     connect_database,
 )
-from movierec_common.events import Event, make_event
+from movierec_common.events import Event, contract_for, event_bodies, make_event
 from movierec_common.events.contracts import Payload
 from movierec_common.logging import REQUEST_ID, get_logger
 from movierec_common.settings import to_plain_url
@@ -85,13 +85,27 @@ def event_message(event: Event, *, exchange: str) -> OutboxMessage:
         routing_key=event.type,
         body=event.to_bytes(),
         message_id=event.id,
-        headers={"x-event-version": event.version},
-        properties={
-            "type": event.type,
-            "correlation_id": event.correlation_id,
-            "app_id": event.producer,
-        },
+        headers=_event_headers(event.version),
+        properties=_event_properties(event.type, event.correlation_id, event.producer),
     )
+
+
+def _event_headers(version: int) -> dict[str, Any]:
+    return {"x-event-version": version}
+
+
+def _event_properties(event_type: str, correlation_id: str | None, producer: str) -> dict[str, Any]:
+    return {"type": event_type, "correlation_id": correlation_id, "app_id": producer}
+
+
+def event_message_fields(
+    event_type: str, *, producer: str, correlation_id: str | None
+) -> tuple[str, str]:
+    """The outbox row's headers and properties (JSON) of an event message, as
+    :func:`event_message` gives them."""
+    headers = _event_headers(contract_for(event_type).version)
+    properties = _event_properties(event_type, correlation_id, producer)
+    return orjson.dumps(headers).decode(), orjson.dumps(properties).decode()
 
 
 def task_message(
@@ -222,12 +236,11 @@ class EventEmitter:
         await record(session, event_message(event, exchange=self.exchange))
         return event
 
-    async def emit_many(
-        self, session: AsyncSession, events: list[tuple[str, Payload]]
-    ) -> list[Event]:
-        """Record many events with one round trip for versions and one for the rows."""
+    async def emit_many(self, session: AsyncSession, events: list[tuple[str, Payload]]) -> None:
+        """Record many events with one round trip for versions and one for the rows (the
+        envelopes built in bulk: :func:`event_bodies`)."""
         if not events:
-            return []
+            return
         versions = (
             (
                 await session.execute(
@@ -238,18 +251,33 @@ class EventEmitter:
             .scalars()
             .all()
         )
-        built = [
-            make_event(
-                event_type,
-                payload,
-                producer=self.producer,
-                aggregate_version=int(version),
-                correlation_id=current_request_id(),
+        correlation_id = current_request_id()
+        built = event_bodies(
+            events,
+            sorted(int(v) for v in versions),
+            producer=self.producer,
+            correlation_id=correlation_id,
+        )
+        # The headers and properties of one event type are the same for all its events.
+        described = {
+            event_type: event_message_fields(
+                event_type, producer=self.producer, correlation_id=correlation_id
             )
-            for (event_type, payload), version in zip(events, sorted(versions), strict=True)
-        ]
-        await record_many(session, [event_message(e, exchange=self.exchange) for e in built])
-        return built
+            for event_type in {event_type for event_type, _ in events}
+        }
+        wake_relay_after_commit(session)
+        await session.execute(
+            _RECORD,
+            {
+                "message_id": [event_id for event_id, _ in built],
+                "exchange": [self.exchange] * len(built),
+                "routing_key": [event_type for event_type, _ in events],
+                "content_type": ["application/json"] * len(built),
+                "headers": [described[event_type][0] for event_type, _ in events],
+                "properties": [described[event_type][1] for event_type, _ in events],
+                "body": [body for _, body in built],
+            },
+        )
 
 
 async def outbox_backlog(session: AsyncSession) -> int:

@@ -16,7 +16,9 @@ from movierec_common.events.contracts import (
     WatchAdded,
     WatchRemoved,
     contract_for,
+    event_bodies,
     make_event,
+    new_event_ids,
     parse_event,
 )
 
@@ -36,6 +38,8 @@ __all__ = [
     "WatchAdded",
     "WatchRemoved",
     "contract_for",
+    "event_bodies",
     "make_event",
+    "new_event_ids",
     "parse_event",
 ]

@@ -18,6 +18,7 @@ break an existing consumer (a removed, retyped or newly required field) fails
 from __future__ import annotations
 
 import builtins
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class Payload(BaseModel):
@@ -245,6 +246,51 @@ def make_event(
         aggregate_version=aggregate_version,
         payload=payload.model_dump(mode="json"),
     )
+
+
+_TIMESTAMP = TypeAdapter(datetime)
+
+
+def new_event_ids(count: int) -> list[uuid.UUID]:
+    """``count`` random (version 4) UUIDs from one read of the system's random source
+    (``uuid.uuid4()`` reads it once per id: a system call each)."""
+    pool = os.urandom(16 * count)
+    return [uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+
+
+def event_bodies(
+    events: list[tuple[str, Payload]],
+    versions: list[int],
+    *,
+    producer: str,
+    correlation_id: str | None = None,
+) -> list[tuple[uuid.UUID, bytes]]:
+    """The ids and JSON of many events at once: each as ``make_event(...).to_bytes()``
+    (one time for all of them), without building and dumping an envelope model per event
+    (two thirds of a bulk import's time went there). ``versions``: their aggregate versions."""
+    occurred_at = _TIMESTAMP.dump_python(datetime.now(UTC), mode="json")
+    built = []
+    for event_id, (event_type, payload), version in zip(
+        new_event_ids(len(events)), events, versions, strict=True
+    ):
+        contract = contract_for(event_type)
+        if not isinstance(payload, contract.payload):
+            raise TypeError(
+                f"{event_type} carries {contract.payload.__name__}, not {type(payload)}"
+            )
+        body = {
+            "id": str(event_id),
+            "type": event_type,
+            "version": contract.version,
+            "occurred_at": occurred_at,
+            "producer": producer,
+            "correlation_id": correlation_id,
+            "aggregate_id": contract.aggregate_key(payload),
+            "aggregate_version": version,
+            "payload": payload.model_dump(mode="json"),
+        }
+        built.append((event_id, orjson.dumps(body)))
+    return built
 
 
 def parse_event(body: bytes) -> Event:
