@@ -51,6 +51,36 @@ async def _drain_ids(queue, *, settle: float = 0.5) -> list[str]:
     return ids
 
 
+async def _published_with_a_recorded_one(kernel_db, test_run, queue, waiting: int):
+    """``record`` one more message after the ``waiting`` ones, publish all with a relay:
+    the first ``waiting`` messages on ``queue``, and the recorded one."""
+    async with kernel_db.transaction() as session:
+        await record(session, _message(test_run.events_exchange))
+    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+    assert await relay.drain() == waiting + 1
+    await relay.close()
+    messages = [await queue.get(no_ack=True, timeout=5) for _ in range(waiting + 1)]
+    return messages[:waiting], messages[waiting]
+
+
+def _assert_sent_as(messages, recorded) -> None:
+    """Each of ``messages`` has the AMQP properties of ``recorded`` (a ``record``-ed one)."""
+    for message in messages:
+        assert (
+            message.type,
+            message.app_id,
+            message.content_type,
+            message.headers,
+            message.delivery_mode,
+        ) == (
+            recorded.type,
+            recorded.app_id,
+            recorded.content_type,
+            recorded.headers,
+            recorded.delivery_mode,
+        )
+
+
 def _start(relay: OutboxRelay) -> tuple[asyncio.Event, asyncio.Task]:
     stop = asyncio.Event()
     return stop, asyncio.create_task(relay.run(stop))
@@ -194,31 +224,14 @@ async def test_an_event_recorded_in_sql_is_published_as_record_publishes_it(
     ]
     for event in built:
         await kernel_db.call("SELECT outbox_record_event($1, $2)", test_run.events_exchange, event)
-    reference = _message(test_run.events_exchange)
-    async with kernel_db.transaction() as session:
-        await record(session, reference)
-    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
-    assert await relay.drain() == 3
-    await relay.close()
-    messages = []
-    while len(messages) < 3:
-        message = await queue.get(no_ack=True, timeout=5)
-        messages.append(message)
-    sql_made, recorded = messages[:2], messages[2]
+    sql_made, recorded = await _published_with_a_recorded_one(kernel_db, test_run, queue, 2)
     events = [parse_event(m.body) for m in sql_made]
     assert [str(e.id) for e in events] == [json.loads(b)["id"] for b in built]
     assert [m.message_id for m in sql_made] == [str(e.id) for e in events]
     assert events[0].aggregate_version >= 1
     assert events[1].aggregate_version > events[0].aggregate_version
     assert events[0].payload == {"user_id": str(user), "favorite_genres": ["Drama"]}
-    for message in sql_made:
-        assert (message.type, message.app_id, message.content_type, message.headers) == (
-            recorded.type,
-            recorded.app_id,
-            recorded.content_type,
-            recorded.headers,
-        )
-        assert message.delivery_mode == recorded.delivery_mode
+    _assert_sent_as(sql_made, recorded)
 
 
 async def test_a_committed_write_wakes_the_relay_without_waiting_for_its_sweep(
@@ -270,24 +283,10 @@ async def test_events_emitted_in_bulk_are_published_as_record_publishes_them(
                 for u in users
             ],
         )
-    reference = _message(test_run.events_exchange)
-    async with kernel_db.transaction() as session:
-        await record(session, reference)
-    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
-    assert await relay.drain() == 4
-    await relay.close()
-    messages = [await queue.get(no_ack=True, timeout=5) for _ in range(4)]
-    bulk, recorded = messages[:3], messages[3]
+    bulk, recorded = await _published_with_a_recorded_one(kernel_db, test_run, queue, 3)
     events = [parse_event(m.body) for m in bulk]
     assert [e.payload["user_id"] for e in events] == [str(u) for u in users]
     assert [m.message_id for m in bulk] == [str(e.id) for e in events]
     versions = [e.aggregate_version for e in events]
     assert versions == sorted(versions) and len(set(versions)) == 3
-    for message in bulk:
-        assert (message.type, message.app_id, message.content_type, message.headers) == (
-            recorded.type,
-            recorded.app_id,
-            recorded.content_type,
-            recorded.headers,
-        )
-        assert message.delivery_mode == recorded.delivery_mode
+    _assert_sent_as(bulk, recorded)
