@@ -135,7 +135,7 @@ async def publish_confirmed(
     confirmed every one; raises :class:`PublishRefusedError` if it refused any.
 
     The batch goes to the connection's writer as one buffer: aiormq's ``basic_publish``
-    runs a task, a lock, a timeout and a queue put per message (two thirds of the relay's
+    runs a task, a lock, a timeout and a queue put per message (about half of the relay's
     time); here they are paid once per batch. It uses the channel's own delivery tags and
     confirmation table (aiormq 7.2, pinned), so its reader settles these confirms and a
     closing channel fails them, as for any publish.

@@ -204,7 +204,7 @@ class Runtime(Generic[S, T]):
     event emitter and the service object built from them. Nothing connects until used.
 
     A ``consumer`` process's database connections are not tested before each transaction
-    (a round trip per batch, a tenth of the consumer's time): a batch that meets a dead
+    (a round trip per batch: about a tenth of the consumer's throughput): a batch that meets a dead
     connection fails, is handed back to the broker and retried on fresh connections."""
 
     def __init__(self, spec: ServiceSpec[S, T], settings: S, *, consumer: bool = False) -> None:

@@ -208,7 +208,7 @@ class Event(BaseModel):
         try:
             # Read through the slot itself: a plain ``self._validated`` that misses falls
             # back to pydantic's ``__getattr__``, which raises a formatted AttributeError
-            # of its own (the consumer's first read of every event: a tenth of its time).
+            # of its own (the consumer's first read of every event; parse_event 4.6 → 3.7 µs).
             return _VALIDATED_SLOT.__get__(self)
         except AttributeError:
             data = contract_for(self.type, self.version).payload.model_validate(self.payload)
@@ -267,7 +267,7 @@ def event_bodies(
 ) -> list[tuple[uuid.UUID, bytes]]:
     """The ids and JSON of many events at once: each as ``make_event(...).to_bytes()``
     (one time for all of them), without building and dumping an envelope model per event
-    (two thirds of a bulk import's time went there). ``versions``: their aggregate versions."""
+    (about half of a bulk import's time went there). ``versions``: their aggregate versions."""
     occurred_at = _TIMESTAMP.dump_python(datetime.now(UTC), mode="json")
     built = []
     for event_id, (event_type, payload), version in zip(
