@@ -436,3 +436,29 @@ async def test_a_trickle_of_events_lingers_into_one_batch_and_a_full_batch_does_
     # A batch's worth already waiting: taken at once (a 60 s linger would time the test out).
     full = _consumer(applied_db, test_run, "linger-full", batch_size=3, linger=60)
     assert await _batches_taken(full, [(0, "a"), (0, "b"), (0, "c")]) == [["a", "b", "c"]]
+
+
+async def test_a_retired_type_is_unbound_from_a_queue_an_older_version_declared(
+    applied_db, test_run
+):
+    """A service that stops consuming a type names it retired: its queue, bound to it by
+    the older version, stops receiving it."""
+    older = _consumer(applied_db, test_run, "retired")  # rating.set among its types
+    await older.declare_queue()
+    newer = _consumer(applied_db, test_run, "retired", retired=["rating.set"])
+    newer.handlers = {"watch.added": _record}
+    await newer.declare_queue()
+    user = uuid.uuid4()
+    watch = WatchAdded(
+        entry_id=uuid.uuid4(), user_id=user, movie_id=3, watched_at=datetime.now(UTC)
+    )
+    await _publish(
+        test_run,
+        _rating(user, 1, 1),
+        make_event("watch.added", watch, producer="history@test", aggregate_version=1),
+    )
+    connection = await connect(test_run.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(test_run.queue("retired"), passive=True)
+        assert queue.declaration_result.message_count == 1  # the watch alone

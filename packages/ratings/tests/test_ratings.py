@@ -149,8 +149,8 @@ async def test_list_reflects_a_change_at_once(client, token):
 
 
 async def test_summary_is_public_and_follows_every_change(client, token, settings, test_run):
-    """The consumer recounts a movie's summary after its rating events (off the request
-    path) and announces it with one movie.rating_summary per batch."""
+    """The consumer process recounts a movie's summary from the queue its writes fill (off
+    the request path) and announces it with one movie.rating_summary per batch."""
     first, second = token(user_id=uuid.uuid4()), token(user_id=uuid.uuid4())
     empty = (await client.get("/ratings/movies/30/summary")).json()
     assert empty == {
@@ -197,9 +197,32 @@ async def test_summary_is_public_and_follows_every_change(client, token, setting
         await eventually(announced_last)
 
 
+async def test_writes_queue_their_movie_and_one_sweep_recounts_it(app, client, token):
+    """Each write queues its movie for a recount (no summary row in the request path); the
+    sweep takes the queued rows and recounts each movie once."""
+    ratings = app.state.service
+    users = [token(user_id=uuid.uuid4()) for _ in range(3)]
+    for headers, score in zip(users, (1, 2, 4.5), strict=True):
+        await client.put("/ratings/41", json={"score": score}, headers=headers)
+    await client.delete("/ratings/41", headers=users[0])
+
+    async def queued() -> list[int]:
+        async with ratings.database.transaction() as session:
+            found = await session.execute(text("SELECT movie_id FROM summary_recount"))
+            return [m for m in found.scalars() if m == 41]
+
+    assert await queued() == [41] * 4
+    async with ratings.database.transaction() as session:
+        while await ratings.recount_queued(session, 1000):
+            pass
+    assert await queued() == []
+    summary = (await client.get("/ratings/movies/41/summary")).json()
+    assert (summary["count"], summary["average"]) == (2, 3.25)
+
+
 async def test_a_recount_that_changes_nothing_announces_nothing(app, client, token):
-    """The import recounts in its own transactions; the consumer's recount from the same
-    events then finds every summary right and must not announce it a second time."""
+    """A movie recounted again (queued by several writes, or recounted by the import that
+    wrote its ratings) has its summary right already: it must not be announced twice."""
     ratings = app.state.service
     await client.put("/ratings/40", json={"score": 3}, headers=token(user_id=uuid.uuid4()))
 

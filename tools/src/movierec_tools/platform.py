@@ -125,9 +125,9 @@ async def _scalar(url: str, sql: str) -> int | None:
 
 
 async def outbox_backlogs(platform: list[Service]) -> dict[str, int | None]:
-    counts = await asyncio.gather(
-        *(_scalar(s.database_url, "SELECT count(*) FROM outbox") for s in platform)
-    )
+    """What waits to leave each service's database: outbox rows and queued sweep work
+    (a movie's summary recount, …)."""
+    counts = await asyncio.gather(*(_scalar(s.database_url, s.spec.backlog_sql) for s in platform))
     return {s.name: n for s, n in zip(platform, counts, strict=True)}
 
 

@@ -88,8 +88,12 @@ async def declare_consumer_queue(
     queue: str,
     routing_keys: list[str] | tuple[str, ...],
     queue_type: str = "classic",
+    retired: list[str] | tuple[str, ...] = (),
 ) -> aio_pika.abc.AbstractQueue:
     """Declare a durable consumer queue bound to ``routing_keys``, with its dead-letter queue.
+    Bindings of ``retired`` keys (types the service consumed once) are removed: a queue
+    declared by an older version stops receiving them (unbinding what is not bound is a
+    no-op).
 
     A message rejected without requeue lands in ``<queue>.dead`` (via ``<exchange>.dlx``
     with the queue's name as routing key), where an operator can inspect or replay it.
@@ -117,6 +121,8 @@ async def declare_consumer_queue(
     )
     for key in routing_keys:
         await q.bind(exchange, routing_key=key)
+    for key in retired:
+        await q.unbind(exchange, routing_key=key)
     return q
 
 

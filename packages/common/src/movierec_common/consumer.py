@@ -35,6 +35,7 @@ from movierec_common.db import Database, array_rows, insert_rows
 from movierec_common.events import CONTRACTS, Event, parse_event
 from movierec_common.logging import get_logger
 from movierec_common.settings import ServiceSettings
+from movierec_common.sweeps import Sweeper
 from movierec_common.tables import aggregate_version_table, inbox_table, tombstone_table
 
 log = get_logger(__name__)
@@ -84,8 +85,14 @@ class EventConsumer:
         max_attempts: int = 3,
         max_backoff: float = 5.0,
         queue_type: str = "classic",
+        sweepers: list[Sweeper] | None = None,
+        retired: list[str] | None = None,
     ) -> None:
         self.database = database
+        #: Run alongside the consumption, as long as it (see movierec_common.sweeps).
+        self.sweepers = sweepers or []
+        #: Types the service consumed once: their bindings are removed.
+        self.retired = retired or []
         self.amqp_url = amqp_url
         self.queue_type = queue_type
         self.events_exchange = events_exchange
@@ -126,13 +133,26 @@ class EventConsumer:
                 queue=self.queue_name,
                 routing_keys=self.routing_keys,
                 queue_type=self.queue_type,
+                retired=self.retired,
             )
 
     # -- the loop ----------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Consume until ``stop`` is set, reconnecting after broker or database outages."""
+        """Consume until ``stop`` is set, reconnecting after broker or database outages; the
+        sweepers run meanwhile."""
         stop = stop or asyncio.Event()
+        sweeping = [asyncio.ensure_future(s.run(stop)) for s in self.sweepers]
+        try:
+            await self._consume(stop)
+        finally:
+            # They stop with the consumer, whatever ended it (a sweep cut short rolls back:
+            # its rows stay queued).
+            for task in sweeping:
+                task.cancel()
+            await asyncio.gather(*sweeping, return_exceptions=True)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         backoff = 0.05
         log.info("consumer_started", queue=self.queue_name, routing_keys=self.routing_keys)
         while not stop.is_set():
@@ -150,6 +170,7 @@ class EventConsumer:
                     queue=self.queue_name,
                     routing_keys=self.routing_keys,
                     queue_type=self.queue_type,
+                    retired=self.retired,
                 )
                 self._buffer = asyncio.Queue()
                 # The channel underneath aio_pika: its deliveries go to the buffer as they

@@ -37,6 +37,7 @@ from movierec_common.maintenance import report_backlog
 from movierec_common.outbox import EventEmitter, OutboxMessage, task_message
 from movierec_common.revocation import Revocations, consumer_handlers
 from movierec_common.settings import ServiceSettings
+from movierec_common.sweeps import Sweep, Sweeper, backlog_statement
 from movierec_common.web import create_service_app
 
 #: The entry-point group every service registers its spec in.
@@ -53,6 +54,9 @@ class Handlers:
 
     events: Mapping[str, Handler] = field(default_factory=dict)
     batches: Mapping[str, BatchHandler] = field(default_factory=dict)
+    #: Types the service consumed in an earlier version: their bindings are removed from
+    #: its queue (an upgraded deployment's queue would go on receiving them).
+    retired: Sequence[str] = ()
 
     @property
     def routing_keys(self) -> list[str]:
@@ -87,6 +91,9 @@ class ServiceSpec(Generic[S, T]):
     #: The consumer's handlers, built from the service; None for a service that consumes
     #: no events.
     handlers: Callable[[T], Handlers] | None = None
+    #: Queue tables of work the service's writes leave for its consumer process (see
+    #: movierec_common.sweeps); a service with sweeps has handlers.
+    sweeps: Sequence[Sweep[T]] = ()
     tasks: Sequence[TaskRegistrar] = ()
     #: Beat entries besides the backlog report every service has:
     #: ``{entry: (task short name, every so many seconds)}``.
@@ -129,6 +136,12 @@ class ServiceSpec(Generic[S, T]):
     @property
     def consumes(self) -> bool:
         return self.handlers is not None
+
+    @property
+    def backlog_sql(self) -> str:
+        """Counts what waits to leave the service's database: outbox rows and queued
+        sweep work."""
+        return backlog_statement([s.table for s in self.sweeps])
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -265,6 +278,11 @@ class Runtime(Generic[S, T]):
             batch_size=self.settings.consumer_batch_size,
             linger=self.settings.consumer_linger_seconds,
             queue_type=self.settings.amqp_queue_type,
+            retired=list(handlers.retired),
+            sweepers=[
+                Sweeper(self.database, sweep.table, sweep.bind(self.service))
+                for sweep in self.spec.sweeps
+            ],
         )
 
     async def aclose(self) -> None:

@@ -13,6 +13,3 @@ class Settings(ServiceSettings):
 
     service: str = "ratings"
     local_cache_ttl_seconds: float = Field(default=2.0, ge=0)
-    #: A batch of rating events is one recount of each movie it names (and one
-    #: movie.rating_summary for each that changed): larger batches, fewer of both.
-    consumer_batch_size: int = Field(default=1000, ge=1, le=5000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from movierec_common.service import Handlers, ServiceSpec
+from movierec_common.sweeps import Sweep
 from movierec_ratings.config import Settings
 from movierec_ratings.rating.endpoints import DIRECT, router
 from movierec_ratings.rating.service import RatingService
@@ -13,10 +14,10 @@ from movierec_userdata.service import with_user_data
 
 
 def handlers(ratings: RatingService) -> Handlers:
-    """The service consumes its own rating events: each batch recounts the summaries of
-    the movies it names (off the request path, exact)."""
-    recount = ratings.rating_events
-    return Handlers(batches={"rating.set": recount, "rating.removed": recount})
+    """Besides the user-data library's: none. The summaries are recounted from the queue
+    the write functions fill (``sweeps``); the service consumed its own rating events for
+    that before, and their bindings go."""
+    return Handlers(retired=["rating.set", "rating.removed"])
 
 
 spec: ServiceSpec[Settings, RatingService] = with_user_data(
@@ -25,6 +26,7 @@ spec: ServiceSpec[Settings, RatingService] = with_user_data(
         title="movierec ratings",
         description="Each user's scores (0.5–5.0) and every movie's community summary.",
         routers=[router], direct=DIRECT, handlers=handlers, tables=[metadata],
+        sweeps=[Sweep("summary_recount", RatingService.recount_queued)],
         migrations=Path(__file__).parent / "migrations",
     ),
     noun="ratings",

@@ -47,3 +47,7 @@ rating_summary = Table(
     required("histogram", ARRAY(Integer), server_default="{0,0,0,0,0,0,0,0,0,0}"),
     PrimaryKeyConstraint("movie_id", name="rating_summary_pkey"),
 )
+
+#: Movies whose summary a rating write changed, waiting for the consumer process's recount
+#: (movierec_common.sweeps): insert only, no key, so concurrent writes wait for nothing.
+summary_recount = Table("summary_recount", metadata, required("movie_id", Integer))

@@ -202,7 +202,8 @@ async def assert_nothing_lost(platform: Platform, clients: list[WriteClient]) ->
     }
     assert scored == stored, "recs' scores differ from the ratings table"
 
-    # Summaries, recounted by the ratings consumer off the request path, are exact.
+    # Summaries, recounted off the request path from the queue the writes fill (the ratings
+    # consumer process's sweep), are exact and nothing is left queued.
     recount = {
         r["movie_id"]: (r["count"], float(r["total"]))
         for r in await rows(
@@ -216,6 +217,7 @@ async def assert_nothing_lost(platform: Platform, clients: list[WriteClient]) ->
             for r in await rows(ratings_db, "SELECT movie_id, count, total FROM rating_summary")
             if r["count"]
         }
-        return summaries == recount
+        queued = await rows(ratings_db, "SELECT count(*) FROM summary_recount")
+        return summaries == recount and queued[0][0] == 0
 
     await eventually(summaries_exact, timeout=30, interval=0.5)

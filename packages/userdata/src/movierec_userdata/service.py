@@ -273,7 +273,9 @@ def with_user_data(spec: ServiceSpec[S, U], *, noun: str, import_help: str) -> S
             return shared
         mine = own(service)
         return Handlers(
-            events={**shared.events, **mine.events}, batches={**shared.batches, **mine.batches}
+            events={**shared.events, **mine.events},
+            batches={**shared.batches, **mine.batches},
+            retired=[*shared.retired, *mine.retired],
         )
 
     return replace(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.demo import DemoRating
 from movierec_common.errors import NotFoundError
-from movierec_common.events import Event, MovieRatingSummary, RatingRemoved, RatingSet
+from movierec_common.events import MovieRatingSummary, RatingRemoved, RatingSet
 from movierec_common.pagination import PageParams
 from movierec_ratings.rating import repository
 from movierec_ratings.rating.repository import SCORES, Rating, Summary
@@ -58,8 +58,8 @@ class RatingService(UserDataService):
     ) -> tuple[RatingOut, bool]:
         """Create or change the user's rating in one round trip. Returns (rating, created).
 
-        The movie's summary is not touched here: the consumer recounts it from the ratings
-        (see :meth:`refresh_summaries`)."""
+        The movie's summary is not touched here: the function queues the movie, and the
+        consumer process recounts it from the ratings (see :meth:`recount_queued`)."""
         now = datetime.now(UTC)
         event = self.events.build(
             "rating.set",
@@ -97,11 +97,10 @@ class RatingService(UserDataService):
 
     async def refresh_summaries(self, session: AsyncSession, movie_ids: Sequence[int]) -> None:
         """Recount the summaries of ``movie_ids`` from the ratings and announce each one
-        that changed, one ``movie.rating_summary`` per movie (the consumer calls it once
-        per batch of rating events; the purge and the import in their own transactions, so
-        the consumer finds their summaries right and announces nothing again). Exact
-        however events were duplicated, reordered or skipped: the ratings table is the
-        source."""
+        that changed, one ``movie.rating_summary`` per movie (the consumer process for
+        each batch of queued movies; the purge and the import in their own transactions).
+        Exact whatever the order of the writes and however often a movie is recounted:
+        the ratings table is the source."""
         movies = sorted(set(movie_ids))
         if not movies:
             return
@@ -111,15 +110,18 @@ class RatingService(UserDataService):
             session, keys=[self._summary_key(s.movie_id) for s in changed]
         )
 
-    async def rating_events(self, session: AsyncSession, events: list[Event]) -> None:
-        """The consumer's batch handler of rating.set / rating.removed."""
-        await self.refresh_summaries(session, [e.payload["movie_id"] for e in events])
+    async def recount_queued(self, session: AsyncSession, limit: int) -> int:
+        """The consumer process's sweep of the recount queue the write functions fill:
+        recount the summaries of up to ``limit`` queued rows' movies; how many rows."""
+        movies = await repository.take_recounts(session, limit)
+        await self.refresh_summaries(session, movies)
+        return len(movies)
 
     async def remove_some(self, session: AsyncSession, *, user_id: uuid.UUID, limit: int) -> int:
         ratings = await repository.ratings_of_user(session, user_id=user_id, limit=limit)
         for current in ratings:
             await self._remove(session, current)
-        # The consumer skips the events of a deleted user: the purge recounts for it.
+        # Removed here, not by the write function: the purge recounts itself.
         await self.refresh_summaries(session, [r.movie_id for r in ratings])
         self.touched(session, {user_id})
         return len(ratings)
@@ -149,8 +151,7 @@ class RatingService(UserDataService):
                 for r in inserted
             ],
         )
-        # Recounted here, once per imported batch: the consumer, recounting again from
-        # these events, finds the summaries right and announces nothing more.
+        # Recounted here, once per imported batch (nothing is queued for the consumer).
         await self.refresh_summaries(session, [r.movie_id for r in inserted])
         self.touched(session, {r.user_id for r in inserted})
         return len(inserted)
