@@ -10,14 +10,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy import table as sql_table
 
 from movierec_common.consumer import EventConsumer
-from movierec_common.sweeps import Sweeper, backlog_statement
+from movierec_common.sweeps import Sweeper, backlog_statement, take_statement
 from movierec_testkit import eventually
 
-# Rows another sweep holds are skipped, as the services' queues do it.
-_TAKE = text(
-    "DELETE FROM queued WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM queued LIMIT :limit FOR UPDATE SKIP LOCKED)) RETURNING n"
-)
+_TAKE = take_statement("queued", "n")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -42,26 +38,24 @@ async def _count(db, table: str) -> int:
 
 
 class Work:
-    """Moves taken rows to ``done``; fails while ``failing``, after taking its rows."""
+    """Moves the taken values to ``done``; fails while ``failing`` (its rows were taken)."""
 
     def __init__(self) -> None:
         self.failing = False
         self.batches: list[int] = []
 
-    async def __call__(self, session, limit: int) -> int:
-        taken = list((await session.execute(_TAKE, {"limit": limit})).scalars())
+    async def __call__(self, session, taken: list[int]) -> None:
         if self.failing:
             raise RuntimeError("the work failed")
         await session.execute(
             text("INSERT INTO done SELECT unnest(CAST(:n AS integer[]))"), {"n": taken}
         )
         self.batches.append(len(taken))
-        return len(taken)
 
 
 async def test_a_drain_takes_every_row_in_batches_and_a_failed_batch_leaves_its_rows(queue_db):
     work = Work()
-    sweeper = Sweeper(queue_db, "queued", work, batch_size=10)
+    sweeper = Sweeper(queue_db, "queued", "n", work, batch_size=10)
     await _queue(queue_db, range(25))
     assert await sweeper.drain() == 25
     assert work.batches == [10, 10, 5]
@@ -91,7 +85,7 @@ async def test_two_sweeps_at_once_take_different_rows(queue_db):
 async def test_the_consumer_runs_its_sweepers_and_they_outlive_a_failure(queue_db, test_run):
     work = Work()
     work.failing = True
-    sweeper = Sweeper(queue_db, "queued", work, interval=0.01, max_backoff=0.05)
+    sweeper = Sweeper(queue_db, "queued", "n", work, interval=0.01, max_backoff=0.05)
     consumer = EventConsumer(
         database=queue_db,
         amqp_url=test_run.amqp_url,

@@ -37,7 +37,7 @@ from movierec_common.maintenance import report_backlog
 from movierec_common.outbox import EventEmitter, OutboxMessage, task_message
 from movierec_common.revocation import Revocations, consumer_handlers
 from movierec_common.settings import ServiceSettings
-from movierec_common.sweeps import Sweep, Sweeper, backlog_statement
+from movierec_common.sweeps import Sweep, backlog_statement
 from movierec_common.web import create_service_app
 
 #: The entry-point group every service registers its spec in.
@@ -279,10 +279,7 @@ class Runtime(Generic[S, T]):
             linger=self.settings.consumer_linger_seconds,
             queue_type=self.settings.amqp_queue_type,
             retired=list(handlers.retired),
-            sweepers=[
-                Sweeper(self.database, sweep.table, sweep.bind(self.service))
-                for sweep in self.spec.sweeps
-            ],
+            sweepers=[sweep.sweeper(self.database, self.service) for sweep in self.spec.sweeps],
         )
 
     async def aclose(self) -> None:

@@ -4,9 +4,10 @@ path by the service's consumer process.
 A write that changes something many writes share (a movie's rating summary) does not
 touch it: in its own transaction it adds a row naming what changed to a queue table of its
 database (insert only: concurrent writes wait for nothing). A :class:`Sweeper` takes those
-rows in batches and does their work in the same transaction that deletes them, so a crash
-before the commit leaves them for the next sweep and nothing is lost. Several sweepers of
-one table (replicas) take different rows (``FOR UPDATE SKIP LOCKED``); the work must give
+rows in batches (the kernel deletes them: the service declares only the table, the column
+its rows name and the work) and does their work in the same transaction, so a crash before
+the commit leaves them for the next sweep and nothing is lost. Several sweepers of one
+table (replicas) take different rows (``FOR UPDATE SKIP LOCKED``); the work must give
 the same result whoever does it and however often (a recount, not an increment).
 
 The sweep polls: after a batch it goes on at once while there is more, otherwise it waits
@@ -22,13 +23,14 @@ import contextlib
 import operator
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import reduce
-from typing import Generic, TypeVar
+from functools import partial, reduce
+from typing import Any, Generic, TypeVar
 
 from prometheus_client import Counter
-from sqlalchemy import func, select, table
+from sqlalchemy import any_, bindparam, column, delete, func, select, table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningDelete
 
 from movierec_common.db import Database
 from movierec_common.logging import get_logger
@@ -40,25 +42,35 @@ T = TypeVar("T")
 SWEPT = Counter("movierec_sweep_rows_total", "Queued rows whose work was done", ["table"])
 SWEEP_ERRORS = Counter("movierec_sweep_errors_total", "Sweeps that failed", ["table"])
 
-#: Takes up to ``limit`` rows of the queue table and does their work in ``session``'s
-#: transaction; returns how many rows it took.
-Work = Callable[[AsyncSession, int], Awaitable[int]]
+#: Does the work of the values taken from the queue (repeats included), in the session's
+#: transaction.
+Work = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+
+
+def take_statement(table_name: str, column_name: str) -> ReturningDelete[Any]:
+    """Deletes up to ``:limit`` rows of the queue, skipping those another sweep holds, and
+    returns their ``column_name`` (a TID scan: ``ctid = ANY(ARRAY(…))``)."""
+    queue = table(table_name, column(column_name), column("ctid"))
+    picked = select(queue.c.ctid).limit(bindparam("limit")).with_for_update(skip_locked=True)
+    return (
+        delete(queue)
+        .where(queue.c.ctid == any_(func.array(picked.scalar_subquery())))
+        .returning(queue.c[column_name])
+    )
 
 
 @dataclass(frozen=True)
 class Sweep(Generic[T]):
     """A queue table of a service and the work its rows call for (declared on the spec)."""
 
-    #: The queue table (counted as backlog while it has rows).
+    #: The queue table (counted as backlog while it has rows) and the column its rows name.
     table: str
-    #: ``run(service, session, limit)``: see :data:`Work`.
-    run: Callable[[T, AsyncSession, int], Awaitable[int]]
+    column: str
+    #: ``run(service, session, values)``: see :data:`Work`.
+    run: Callable[[T, AsyncSession, list[Any]], Awaitable[None]]
 
-    def bind(self, service: T) -> Work:
-        async def work(session: AsyncSession, limit: int) -> int:
-            return await self.run(service, session, limit)
-
-        return work
+    def sweeper(self, database: Database, service: T, **options: Any) -> Sweeper:
+        return Sweeper(database, self.table, self.column, partial(self.run, service), **options)
 
 
 class Sweeper:
@@ -68,6 +80,7 @@ class Sweeper:
         self,
         database: Database,
         table: str,
+        column: str,
         work: Work,
         *,
         batch_size: int = 1000,
@@ -81,15 +94,19 @@ class Sweeper:
         self.interval = interval
         self.max_backoff = max_backoff
         self.swept = 0
+        self._take = take_statement(table, column)
 
     async def sweep(self) -> int:
-        """One batch in one transaction; how many rows it took."""
+        """Take one batch and do its work in one transaction (a failure rolls both back);
+        how many rows it took."""
         async with self.database.transaction() as session:
-            taken = await self.work(session, self.batch_size)
+            taken = list((await session.execute(self._take, {"limit": self.batch_size})).scalars())
+            if taken:
+                await self.work(session, taken)
         if taken:
-            SWEPT.labels(self.table).inc(taken)
-            self.swept += taken
-        return taken
+            SWEPT.labels(self.table).inc(len(taken))
+            self.swept += len(taken)
+        return len(taken)
 
     async def drain(self) -> int:
         """Sweep until a batch is not full; how many rows were taken."""

@@ -26,7 +26,7 @@ spec: ServiceSpec[Settings, RatingService] = with_user_data(
         title="movierec ratings",
         description="Each user's scores (0.5–5.0) and every movie's community summary.",
         routers=[router], direct=DIRECT, handlers=handlers, tables=[metadata],
-        sweeps=[Sweep("summary_recount", RatingService.recount_queued)],
+        sweeps=[Sweep("summary_recount", "movie_id", RatingService.refresh_summaries)],
         migrations=Path(__file__).parent / "migrations",
     ),
     noun="ratings",

@@ -68,14 +68,6 @@ class Summary:
     def average(self) -> float | None:
         return round(self.total / self.count, 4) if self.count else None
 
-    def change(self, *, added: float | None, removed: float | None) -> None:
-        if added is not None:
-            self.count, self.total = self.count + 1, self.total + added
-            self.histogram[round(added * 2) - 1] += 1
-        if removed is not None:
-            self.count, self.total = self.count - 1, self.total - removed
-            self.histogram[round(removed * 2) - 1] -= 1
-
 
 def _summary(row: AnyRow) -> Summary:
     # By name: `count` is also a tuple method of the row.
@@ -206,17 +198,3 @@ async def recompute_summaries(session: AsyncSession, movie_ids: list[int]) -> li
     movies = sorted(set(movie_ids))
     await session.execute(_LOCK_SUMMARIES, {"movies": movies})
     return [_summary(x) for x in await session.execute(_RECOUNT, {"movie_id": movies})]
-
-
-# Up to :limit queued rows (the rows another sweep holds are skipped), deleted: taken.
-_TAKE_RECOUNTS = text(
-    "DELETE FROM summary_recount WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM summary_recount LIMIT :limit FOR UPDATE SKIP LOCKED))"
-    " RETURNING movie_id"
-)
-
-
-async def take_recounts(session: AsyncSession, limit: int) -> list[int]:
-    """Take up to ``limit`` rows of the recount queue in the caller's transaction (back in
-    the queue if it rolls back); the movies they name, repeats included."""
-    return list((await session.execute(_TAKE_RECOUNTS, {"limit": limit})).scalars())

@@ -59,7 +59,7 @@ class RatingService(UserDataService):
         """Create or change the user's rating in one round trip. Returns (rating, created).
 
         The movie's summary is not touched here: the function queues the movie, and the
-        consumer process recounts it from the ratings (see :meth:`recount_queued`)."""
+        consumer process's sweep recounts it (see :meth:`refresh_summaries`)."""
         now = datetime.now(UTC)
         event = self.events.build(
             "rating.set",
@@ -97,8 +97,9 @@ class RatingService(UserDataService):
 
     async def refresh_summaries(self, session: AsyncSession, movie_ids: Sequence[int]) -> None:
         """Recount the summaries of ``movie_ids`` from the ratings and announce each one
-        that changed, one ``movie.rating_summary`` per movie (the consumer process for
-        each batch of queued movies; the purge and the import in their own transactions).
+        that changed, one ``movie.rating_summary`` per movie (the consumer process's sweep
+        of the recount queue for each batch of queued movies; the purge and the import in
+        their own transactions).
         Exact whatever the order of the writes and however often a movie is recounted:
         the ratings table is the source."""
         movies = sorted(set(movie_ids))
@@ -109,13 +110,6 @@ class RatingService(UserDataService):
         self.cache.invalidate_after_commit(
             session, keys=[self._summary_key(s.movie_id) for s in changed]
         )
-
-    async def recount_queued(self, session: AsyncSession, limit: int) -> int:
-        """The consumer process's sweep of the recount queue the write functions fill:
-        recount the summaries of up to ``limit`` queued rows' movies; how many rows."""
-        movies = await repository.take_recounts(session, limit)
-        await self.refresh_summaries(session, movies)
-        return len(movies)
 
     async def remove_some(self, session: AsyncSession, *, user_id: uuid.UUID, limit: int) -> int:
         ratings = await repository.ratings_of_user(session, user_id=user_id, limit=limit)
