@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import os
 import random
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +123,17 @@ def test_an_artifact_round_trip_scores_exactly_like_the_fitted_bundle(tiny: Path
         want = recommend(bundle, x[[3]], strategy=strategy, k=5, user=3)
         got = recommend(loaded, x[[3]], strategy=strategy, k=5, user=3)
         assert [e["item"] for e in got] == [e["item"] for e in want]
+
+
+def test_an_artifact_is_a_deflated_npz_numpy_reads(tiny: Path):
+    dataset = load_movielens(tiny / "ratings.csv", tiny / "movies.csv")
+    bundle = ModelBundle.fit(dataset, dataset.interactions, seed=7)
+    raw = to_bytes(bundle, meta={"version": "v1"})
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        assert np.array_equal(npz["item_ids"], dataset.item_ids)
+        assert np.array_equal(npz["lightfm_vectors"], bundle.parts["lightfm"].item_vectors)
 
 
 def test_a_movie_unseen_at_training_is_scored_from_its_features(tiny: Path):

@@ -185,12 +185,12 @@ class ServiceSpec(Generic[S, T]):
         for register in self.tasks:
             register(app, self, settings)
         report = self.task_name("report_backlog")
-        consumes = self.consumes
+        consumes, backlog_sql = self.consumes, self.backlog_sql
 
         # shared=False: a task of this app only (Celery would add it to every app made later).
         @app.task(name=report, shared=False)
         def report_task() -> dict[str, int | None]:
-            return aio.run(report_backlog(settings, consumes=consumes))
+            return aio.run(report_backlog(settings, consumes=consumes, backlog_sql=backlog_sql))
 
         entries = {"report-backlog": ("report_backlog", settings.report_interval_seconds)}
         entries.update(self.beat(settings) if self.beat else {})

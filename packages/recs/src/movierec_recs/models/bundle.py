@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,10 +269,19 @@ def to_bytes(bundle: ModelBundle, *, meta: dict[str, Any]) -> bytes:
         "interactions": len(dataset.interactions),
     }
     arrays["manifest"] = np.asarray(json.dumps(manifest))
+    return _npz(arrays)
+
+
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """``arrays`` as a compressed ``.npz`` (what ``np.load`` reads), deflated at level 1:
+    numpy's ``savez_compressed`` deflates at zlib's default level, 2.4 s for the 36 MB
+    ml-latest-small artifact against 1.1 s here, for a file 2.6 % larger (the EASE
+    weights, most of it, are floats that barely compress) that loads as fast."""
     buffer = io.BytesIO()
-    # (numpy's stub reads the keyword arrays as its allow_pickle flag.)
-    savez: Callable[..., None] = np.savez_compressed
-    savez(buffer, **arrays)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
     return buffer.getvalue()
 
 
@@ -290,10 +300,7 @@ def forget_users(raw: bytes, users: set[str]) -> bytes | None:
     vectors = arrays["lightfm_users"].copy()
     vectors[rows] = 0
     arrays.update(user_ids=ids, lightfm_users=vectors)
-    buffer = io.BytesIO()
-    savez: Callable[..., None] = np.savez_compressed
-    savez(buffer, **arrays)
-    return buffer.getvalue()
+    return _npz(arrays)
 
 
 def from_bytes(raw: bytes) -> tuple[ModelBundle, dict[str, Any]]:
