@@ -234,6 +234,17 @@ async def test_an_event_recorded_in_sql_is_published_as_record_publishes_it(
     _assert_sent_as(sql_made, recorded)
 
 
+async def test_outbox_record_event_keeps_its_plan_for_the_connection(kernel_db):
+    """PL/pgSQL, not SQL: PostgreSQL 15 plans a SQL function's INSERT again on every call
+    (migration kernel_0004 measured the database's CPU per rating write 408 → 317 µs)."""
+    row = await kernel_db.call(
+        "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
+        " WHERE p.proname = 'outbox_record_event'"
+    )
+    assert row is not None
+    assert row["lanname"] == "plpgsql"
+
+
 async def test_a_committed_write_wakes_the_relay_without_waiting_for_its_sweep(
     kernel_db, amqp_channel, test_run
 ):
