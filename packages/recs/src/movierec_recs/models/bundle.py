@@ -276,7 +276,8 @@ def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     """``arrays`` as a compressed ``.npz`` (what ``np.load`` reads), deflated at level 1:
     numpy's ``savez_compressed`` deflates at zlib's default level, 2.4 s for the 36 MB
     ml-latest-small artifact against 1.1 s here, for a file 2.6 % larger (the EASE
-    weights, most of it, are floats that barely compress) that loads as fast."""
+    weights, most of it, are floats that barely compress) that loads in 0.21–0.28 s
+    against 0.19 s."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, array in arrays.items():
