@@ -7,17 +7,23 @@ import json
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 
 from movierec_common.events import UserRegistered, make_event, parse_event
 from movierec_common.outbox import (
     EventEmitter,
     OutboxRelay,
     event_message,
-    outbox_backlog,
+    outbox_table,
     record,
     record_many,
 )
 from movierec_testkit import eventually
+
+
+async def _outbox_rows(session) -> int:
+    """Messages recorded and not yet published."""
+    return int((await session.execute(select(func.count()).select_from(outbox_table))).scalar_one())
 
 
 def _message(exchange: str):
@@ -106,7 +112,7 @@ async def test_message_recorded_while_broker_is_cut_is_published_once_after_rest
     await asyncio.sleep(1.0)
     assert await queue.get(fail=False) is None
     async with kernel_db.transaction() as session:
-        assert await outbox_backlog(session) == 1
+        assert await _outbox_rows(session) == 1
 
     proxy.restore()
     ids: list[str] = []
@@ -121,7 +127,7 @@ async def test_message_recorded_while_broker_is_cut_is_published_once_after_rest
     ids += await _drain_ids(queue, settle=1.0)
     assert ids == [str(message.message_id)]
     async with kernel_db.transaction() as session:
-        assert await outbox_backlog(session) == 0
+        assert await _outbox_rows(session) == 0
     stop.set()
     await task
 
@@ -144,7 +150,7 @@ async def test_two_relays_at_once_publish_each_row_once(kernel_db, amqp_channel,
 
     async def empty() -> bool:
         async with kernel_db.transaction() as session:
-            return await outbox_backlog(session) == 0
+            return await _outbox_rows(session) == 0
 
     await eventually(empty, timeout=20)
     ids = await _drain_ids(queue, settle=1.0)

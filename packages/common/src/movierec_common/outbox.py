@@ -30,7 +30,7 @@ import asyncpg
 import orjson
 from celery import Celery
 from prometheus_client import Counter, Histogram
-from sqlalchemy import LargeBinary, Text, Uuid, cast, func, select, text
+from sqlalchemy import LargeBinary, Text, Uuid, cast, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -278,12 +278,6 @@ class EventEmitter:
                 "body": [body for _, body in built],
             },
         )
-
-
-async def outbox_backlog(session: AsyncSession) -> int:
-    """Messages recorded and not yet published."""
-    count = select(func.count()).select_from(outbox_table)
-    return int((await session.execute(count)).scalar_one())
 
 
 _CLAIM_SQL = """

@@ -1,4 +1,5 @@
-"""``outbox_record_event`` in PL/pgSQL (frozen DDL): the same row, a third of the cost.
+"""``outbox_record_event`` in PL/pgSQL (frozen DDL): the same row, a third less of the
+database's CPU.
 
 A SQL-language function whose body cannot be inlined (an INSERT never is) is parsed and
 planned again on every call: PostgreSQL 15 keeps a SQL function's plan for one query only.
