@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from movierec_auth import tasks
 from movierec_auth.mailer import LogMailer
 from movierec_auth.tables import refresh_token
-from movierec_common.amqp import declare_events_exchange
+from movierec_common.amqp import declare_events_exchange, message_bodies
 from movierec_common.celery_app import task_queue_name
 from movierec_common.outbox import OutboxRelay
 from movierec_testkit import eventually
@@ -42,9 +42,10 @@ async def test_register_update_delete_publish_one_event_each(api, app, settings,
 
     async def three_arrived() -> bool:
         while (message := await queue.get(fail=False, no_ack=True)) is not None:
-            event = json.loads(message.body)
-            if event["aggregate_id"] == user["id"]:
-                mine.append(event)
+            for body in message_bodies(message.content_type, message.body):
+                event = json.loads(body)
+                if event["aggregate_id"] == user["id"]:
+                    mine.append(event)
         return len(mine) >= 3
 
     await eventually(three_arrived, timeout=15)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
+import aio_pika
 import aiormq
 import pytest
 import pytest_asyncio
@@ -13,7 +15,7 @@ import structlog
 from sqlalchemy import text
 
 from movierec_common import consumer as consumer_module
-from movierec_common.amqp import connect
+from movierec_common.amqp import EVENT_COUNT_HEADER, PACKED_CONTENT_TYPE, connect, pack_bodies
 from movierec_common.consumer import EventConsumer, publish_raw
 from movierec_common.db import Database
 from movierec_common.events import (
@@ -211,6 +213,72 @@ async def test_poison_messages_are_dead_lettered_and_the_consumer_keeps_going(
     assert len(bodies) == 2
     assert b"{not json" in bodies
     assert [a for _, a, _ in await _applied(applied_db)] == [good.aggregate_id]
+    await running.close()
+
+
+async def _publish_packed(test_run, *events: Event) -> None:
+    """``events`` in one packed message, as a relay sends a run of one type."""
+    connection = await connect(test_run.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(test_run.events_exchange)
+        await exchange.publish(
+            aio_pika.Message(
+                pack_bodies([e.to_bytes() for e in events]),
+                content_type=PACKED_CONTENT_TYPE,
+                headers={EVENT_COUNT_HEADER: len(events)},
+                message_id=str(events[0].id),
+            ),
+            routing_key=events[0].type,
+        )
+
+
+async def test_a_packed_message_applies_each_of_its_events_once_in_order(applied_db, test_run):
+    consumer = _consumer(applied_db, test_run, "packed")
+    running = await _started(consumer)
+    user = uuid.uuid4()
+    first, second = _rating(user, 1, version=1), _rating(user, 2, version=2)
+    newer, older = _rating(user, 3, version=9), _rating(user, 3, version=4)
+    await _publish_packed(test_run, first, second, first, newer, older)
+    await eventually(lambda: _has(applied_db, 3))
+    await _publish_packed(test_run, first, second)  # redelivered as a whole: all duplicates
+    sentinel = _rating(uuid.uuid4(), 4, version=10)
+    await _publish(test_run, sentinel)
+    await eventually(lambda: _has(applied_db, 4))
+    assert [(a, v) for _, a, v in await _applied(applied_db)] == [
+        (first.aggregate_id, 1),
+        (second.aggregate_id, 2),
+        (newer.aggregate_id, 9),
+        (sentinel.aggregate_id, 10),
+    ]
+    assert consumer.applied == 4
+    await running.close()
+
+
+async def test_a_packed_message_with_a_failing_event_applies_the_rest_and_is_dead_lettered_whole(
+    applied_db, test_run, amqp_channel
+):
+    """Its other events are applied once (the retries skip them); after the attempts the
+    message goes to the dead-letter queue as it came, and replaying it is harmless."""
+    consumer = _consumer(applied_db, test_run, "packed-poison", max_attempts=2)
+    running = await _started(consumer)
+    good = _rating(uuid.uuid4(), 1, version=1)
+    poison = _rating(uuid.uuid4(), POISON_MOVIE, version=2)
+    later = _rating(uuid.uuid4(), 3, version=3)
+    await _publish_packed(test_run, good, poison, later)
+
+    async def dead() -> bool:
+        return consumer.dead_lettered == 1
+
+    await eventually(dead)
+    dead_queue = await amqp_channel.declare_queue(f"{consumer.queue_name}.dead", durable=True)
+    message = await dead_queue.get(no_ack=True, timeout=5)
+    assert message.content_type == PACKED_CONTENT_TYPE
+    assert message.body.split(b"\n") == [e.to_bytes() for e in (good, poison, later)]
+    assert [(a, v) for _, a, v in await _applied(applied_db)] == [
+        (good.aggregate_id, 1),
+        (later.aggregate_id, 3),
+    ]
     await running.close()
 
 
@@ -415,12 +483,12 @@ async def _batches_taken(consumer: EventConsumer, arrivals: list[tuple[float, ob
 
     later = list(arrivals)
     while later and later[0][0] == 0:  # there before the consumer looks
-        consumer._buffer.put_nowait(later.pop(0)[1])  # type: ignore[arg-type]
+        await consumer._deliver(later.pop(0)[1])  # type: ignore[arg-type]
 
     async def arrive():
         for delay, message in later:
             await asyncio.sleep(delay)
-            consumer._buffer.put_nowait(message)  # type: ignore[arg-type]
+            await consumer._deliver(message)  # type: ignore[arg-type]
 
     feeding = asyncio.create_task(arrive())
     await asyncio.wait_for(consumer._process_until(stop, lost), 5)
@@ -428,14 +496,30 @@ async def _batches_taken(consumer: EventConsumer, arrivals: list[tuple[float, ob
     return taken
 
 
+def _delivery(events: int = 1) -> SimpleNamespace:
+    """A stand-in for a delivered message of ``events`` events (a packed one above 1)."""
+    headers = {EVENT_COUNT_HEADER: events} if events > 1 else {}
+    return SimpleNamespace(header=SimpleNamespace(properties=SimpleNamespace(headers=headers)))
+
+
 async def test_a_trickle_of_events_lingers_into_one_batch_and_a_full_batch_does_not_wait(
     applied_db, test_run
 ):
+    a, b, c = _delivery(), _delivery(), _delivery()
     trickle = _consumer(applied_db, test_run, "linger", batch_size=10, linger=0.5)
-    assert await _batches_taken(trickle, [(0, "a"), (0.05, "b"), (0.05, "c")]) == [["a", "b", "c"]]
+    assert await _batches_taken(trickle, [(0, a), (0.05, b), (0.05, c)]) == [[a, b, c]]
     # A batch's worth already waiting: taken at once (a 60 s linger would time the test out).
     full = _consumer(applied_db, test_run, "linger-full", batch_size=3, linger=60)
-    assert await _batches_taken(full, [(0, "a"), (0, "b"), (0, "c")]) == [["a", "b", "c"]]
+    assert await _batches_taken(full, [(0, a), (0, b), (0, c)]) == [[a, b, c]]
+
+
+async def test_a_batch_counts_the_events_of_packed_messages(applied_db, test_run):
+    """A packed message's events count towards the batch (one is never split): a pack of a
+    batch's worth is taken alone and at once, smaller ones fill a batch together."""
+    consumer = _consumer(applied_db, test_run, "packed-batches", batch_size=10, linger=60)
+    whole, small, tail, next_one = _delivery(10), _delivery(4), _delivery(7), _delivery(12)
+    taken = await _batches_taken(consumer, [(0, whole), (0, small), (0, tail), (0, next_one)])
+    assert taken == [[whole], [small, tail], [next_one]]
 
 
 async def test_a_retired_type_is_unbound_from_a_queue_an_older_version_declared(

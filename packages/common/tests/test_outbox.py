@@ -9,9 +9,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from movierec_common.events import UserRegistered, make_event, parse_event
+from movierec_common.amqp import EVENT_COUNT_HEADER, PACKED_CONTENT_TYPE, message_bodies
+from movierec_common.events import UserDeleted, UserRegistered, make_event, parse_event
 from movierec_common.outbox import (
     EventEmitter,
+    OutboxMessage,
     OutboxRelay,
     event_message,
     outbox_table,
@@ -43,8 +45,13 @@ async def _bound_queue(channel, test_run, name: str):
     return queue
 
 
+def _event_ids(message) -> list[str]:
+    """The ids of the events a message carries (a packed one carries several)."""
+    return [json.loads(b)["id"] for b in message_bodies(message.content_type, message.body)]
+
+
 async def _drain_ids(queue, *, settle: float = 0.5) -> list[str]:
-    """Every message id on ``queue`` until it stays empty for ``settle`` seconds."""
+    """The id of every event on ``queue`` until it stays empty for ``settle`` seconds."""
     ids: list[str] = []
     idle_since = asyncio.get_running_loop().time()
     while asyncio.get_running_loop().time() - idle_since < settle:
@@ -52,17 +59,19 @@ async def _drain_ids(queue, *, settle: float = 0.5) -> list[str]:
         if message is None:
             await asyncio.sleep(0.02)
             continue
-        ids.append(message.message_id)
+        ids.extend(_event_ids(message))
         idle_since = asyncio.get_running_loop().time()
     return ids
 
 
 async def _published_with_a_recorded_one(kernel_db, test_run, queue, waiting: int):
-    """``record`` one more message after the ``waiting`` ones, publish all with a relay:
-    the first ``waiting`` messages on ``queue``, and the recorded one."""
+    """``record`` one more message after the ``waiting`` ones, publish all with a relay that
+    packs nothing: the first ``waiting`` messages on ``queue``, and the recorded one."""
     async with kernel_db.transaction() as session:
         await record(session, _message(test_run.events_exchange))
-    relay = OutboxRelay(kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange)
+    relay = OutboxRelay(
+        kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange, pack_size=1
+    )
     assert await relay.drain() == waiting + 1
     await relay.close()
     messages = [await queue.get(no_ack=True, timeout=5) for _ in range(waiting + 1)]
@@ -130,6 +139,63 @@ async def test_message_recorded_while_broker_is_cut_is_published_once_after_rest
         assert await _outbox_rows(session) == 0
     stop.set()
     await task
+
+
+async def test_consecutive_events_of_one_type_travel_packed_in_their_order(
+    kernel_db, amqp_channel, test_run
+):
+    """A run of one route packs up to ``pack_size`` events, one envelope per line; a
+    different type, a message for the default exchange (a Celery task's) and a body with a
+    raw newline go alone; every message keeps the order the rows were recorded in."""
+    queue = await _bound_queue(amqp_channel, test_run, "outbox-packed")
+    task_queue = test_run.queue("outbox-packed-tasks")
+    registered = [_message(test_run.events_exchange) for _ in range(7)]
+    deleted = event_message(
+        make_event(
+            "user.deleted",
+            UserDeleted(user_id=uuid.uuid4()),
+            producer="auth@test",
+            aggregate_version=1,
+        ),
+        exchange=test_run.events_exchange,
+    )
+    tasks = [OutboxMessage(exchange="", routing_key=task_queue, body=b"{}") for _ in range(2)]
+    odd = OutboxMessage(
+        exchange=test_run.events_exchange,
+        routing_key="user.registered",
+        body=registered[0].body.replace(b"{", b"{\n", 1),
+        message_id=uuid.uuid4(),
+        headers=registered[0].headers,
+    )
+    async with kernel_db.transaction() as session:
+        await record_many(
+            session, [*registered[:5], deleted, *tasks, registered[5], odd, registered[6]]
+        )
+    relay = OutboxRelay(
+        kernel_db.url, test_run.amqp_url, events_exchange=test_run.events_exchange, pack_size=3
+    )
+    assert await relay.drain() == 11
+    await relay.close()
+    messages = [await queue.get(no_ack=True, timeout=5) for _ in range(6)]
+    assert await queue.get(fail=False) is None
+    ids = [str(m.message_id) for m in registered]
+    assert [_event_ids(m) for m in messages] == [
+        ids[0:3],
+        ids[3:5],
+        [str(deleted.message_id)],
+        ids[5:6],
+        [json.loads(odd.body)["id"]],
+        ids[6:7],
+    ]
+    for message, count in zip(messages[:2], (3, 2), strict=True):
+        assert message.content_type == PACKED_CONTENT_TYPE
+        assert message.headers == {**registered[0].headers, EVENT_COUNT_HEADER: count}
+        assert message.message_id == _event_ids(message)[0]
+        assert message.type == "user.registered"
+    assert all(m.content_type == "application/json" for m in messages[2:])
+    tasks_queue = await amqp_channel.declare_queue(task_queue, durable=True, passive=True)
+    assert tasks_queue.declaration_result.message_count == 2
+    await tasks_queue.delete(if_unused=False, if_empty=False)
 
 
 async def test_two_relays_at_once_publish_each_row_once(kernel_db, amqp_channel, test_run):

@@ -8,7 +8,7 @@ import uuid
 
 import aio_pika
 
-from movierec_common.amqp import declare_events_exchange
+from movierec_common.amqp import declare_events_exchange, message_bodies
 from movierec_common.outbox import OutboxRelay
 from movierec_testkit import eventually
 
@@ -47,9 +47,10 @@ async def test_a_thousand_writes_survive_a_broker_cut(
 
     async def all_arrived() -> bool:
         while (message := await queue.get(fail=False, no_ack=True)) is not None:
-            event = json.loads(message.body)
-            if event["payload"]["user_id"] in wanted:
-                seen[event["id"]] = seen.get(event["id"], 0) + 1
+            for body in message_bodies(message.content_type, message.body):
+                event = json.loads(body)
+                if event["payload"]["user_id"] in wanted:
+                    seen[event["id"]] = seen.get(event["id"], 0) + 1
         return len(seen) >= 1000
 
     await eventually(all_arrived, timeout=60, interval=0.1)

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from movierec_common.amqp import declare_events_exchange
+from movierec_common.amqp import declare_events_exchange, message_bodies
 from movierec_ratings.spec import spec
 from movierec_testkit import consuming, eventually, relaying
 
@@ -189,9 +189,10 @@ async def test_summary_is_public_and_follows_every_change(client, token, setting
 
         async def announced_last() -> bool:
             while (message := await announced.get(no_ack=True, fail=False)) is not None:
-                event = json.loads(message.body)
-                if event["payload"]["movie_id"] == 30:
-                    last.update(event["payload"])
+                for body in message_bodies(message.content_type, message.body):
+                    event = json.loads(body)
+                    if event["payload"]["movie_id"] == 30:
+                        last.update(event["payload"])
             return last == {"movie_id": 30, "count": 1, "average": 5.0}
 
         await eventually(announced_last)

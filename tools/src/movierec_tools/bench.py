@@ -26,7 +26,9 @@ CASES: dict[str, Case] = {
     "relay": relay_latency,
     "relay-throughput": relay_throughput,
     "consumer": consumer_throughput,
-    "consumer-unbatched": lambda b, s: consumer_throughput(b, s, count=1000, batch_size=1),
+    "consumer-unbatched": lambda b, s: consumer_throughput(
+        b, s, count=1000, batch_size=1, pack_size=1
+    ),
     "movies": movies_cases,
     "writes": userdata_cases,
     "recs": recs_cases,

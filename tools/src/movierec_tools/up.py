@@ -157,8 +157,9 @@ async def migrate_all(platform: list[Service], env: dict[str, str]) -> None:
 
 
 async def barrier(settings: CommonSettings, platform: list[Service], label: str) -> None:
-    """Wait until everything published has been consumed, with a progress bar."""
-    bar = tqdm(desc=label, unit="event")
+    """Wait until everything published has been consumed, with a progress bar (of outbox
+    rows and queued messages: a relay packs runs of events into one message)."""
+    bar = tqdm(desc=label, unit="message")
 
     def show(state: DrainState) -> None:
         if state.pending > (bar.total or 0):

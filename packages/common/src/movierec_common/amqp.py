@@ -126,6 +126,34 @@ async def declare_consumer_queue(
     return q
 
 
+#: The content type of a packed message: a run of events of one type (one routing key), their
+#: envelopes one per line, in the order they were recorded. A message of one event is its
+#: envelope (``application/json``); a relay packs runs to pay the broker's and the clients'
+#: cost per message once per run (docs/architecture.md, "Events").
+PACKED_CONTENT_TYPE = "application/x-ndjson"
+#: The header of a packed message that says how many events it carries.
+EVENT_COUNT_HEADER = "x-event-count"
+
+
+def pack_bodies(bodies: Sequence[bytes]) -> bytes:
+    """The body of a packed message (no envelope may contain a raw newline: JSON escapes it
+    inside strings, and neither orjson nor PostgreSQL put one between tokens)."""
+    return b"\n".join(bodies)
+
+
+def message_bodies(content_type: str | None, body: bytes) -> list[bytes]:
+    """The envelopes a message carries: one, or each line of a packed message."""
+    if content_type == PACKED_CONTENT_TYPE:
+        return body.split(b"\n")
+    return [body]
+
+
+def message_event_count(headers: dict[str, Any] | None) -> int:
+    """How many events a delivered message carries, from its header (1 without one)."""
+    count = (headers or {}).get(EVENT_COUNT_HEADER, 1)
+    return count if isinstance(count, int) and count > 0 else 1
+
+
 #: One message for :func:`publish_confirmed`: exchange, routing key, body, properties.
 Publication = tuple[str, str, bytes, spec.Basic.Properties]
 

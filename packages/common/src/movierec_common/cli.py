@@ -115,6 +115,7 @@ def service_cli(spec: ServiceSpec[Any, Any]) -> click.Group:
             settings.resolved_database_url,
             settings.amqp_url,
             events_exchange=settings.events_exchange,
+            pack_size=settings.relay_pack_size,
             name=f"{spec.name}-relay",
             queue_type=settings.amqp_queue_type,
         )

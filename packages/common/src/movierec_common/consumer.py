@@ -1,15 +1,17 @@
 """Batched, idempotent event consumer.
 
-Messages are taken from a durable queue in batches and applied in one database
-transaction; they are acked only after that transaction committed. Each event is applied
-at most once per consuming service:
+Messages are taken from a durable queue in batches and their events applied in one database
+transaction; they are acked only after that transaction committed. A message carries one
+event or, packed by a relay, a run of events of one type (``amqp.PACKED_CONTENT_TYPE``).
+Each event is applied at most once per consuming service:
 
 * an inbox of processed event ids drops duplicates;
 * the last version seen per (family, aggregate_id) drops older (reordered) events;
 * tombstones of deleted users and movies drop late events that mention them, so they
   cannot be resurrected;
 * a handler that fails gets its own savepoint rolled back and the message is retried a
-  few times, then dead-lettered to ``<queue>.dead`` while the consumer keeps going;
+  few times (its other events, applied, are skipped then), then dead-lettered whole to
+  ``<queue>.dead`` while the consumer keeps going;
 * if the database or the broker goes away the batch is requeued and the consumer
   reconnects with backoff.
 """
@@ -30,7 +32,13 @@ from sqlalchemy import BigInteger, Text, Uuid, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from movierec_common.amqp import connect, declare_consumer_queue, service_queue_name
+from movierec_common.amqp import (
+    connect,
+    declare_consumer_queue,
+    message_bodies,
+    message_event_count,
+    service_queue_name,
+)
 from movierec_common.db import Database, array_rows, insert_rows
 from movierec_common.events import CONTRACTS, Event, parse_event
 from movierec_common.logging import get_logger
@@ -55,14 +63,16 @@ CONSUMED = Counter(
 )
 BATCH_SIZE = Histogram(
     "movierec_consumer_batch_size",
-    "Messages applied per transaction",
+    "Events applied per transaction",
     ["queue"],
-    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
 )
 
 
 @dataclass
 class _Item:
+    """One event of a batch (the events of a packed message share their message)."""
+
     message: DeliveredMessage
     event: Event | None = None
     outcome: str = "pending"  # applied | skipped | failed | dead
@@ -108,6 +118,11 @@ class EventConsumer:
         self._attempts: dict[str, int] = {}
         self._counters: dict[str, Any] = {}
         self._buffer: asyncio.Queue[DeliveredMessage] = asyncio.Queue()
+        #: Events in the buffer's messages (a packed message carries several).
+        self._buffered = 0
+        self._channel: aiormq.abc.AbstractChannel | None = None
+        #: Messages the broker may send before they are acked (see :meth:`_fit_prefetch`).
+        self._prefetch = batch_size * 2
         self.applied = 0
         self.batches = 0
         self.dead_lettered = 0
@@ -163,7 +178,8 @@ class EventConsumer:
                 lost = asyncio.Event()
                 connection.close_callbacks.add(lambda *_, lost=lost: lost.set())
                 channel = await connection.channel()
-                await channel.set_qos(prefetch_count=self.batch_size * 2)
+                self._prefetch = self.batch_size * 2
+                await channel.set_qos(prefetch_count=self._prefetch)
                 queue = await declare_consumer_queue(
                     channel,
                     events_exchange=self.events_exchange,
@@ -173,9 +189,10 @@ class EventConsumer:
                     retired=self.retired,
                 )
                 self._buffer = asyncio.Queue()
+                self._buffered = 0
                 # The channel underneath aio_pika: its deliveries go to the buffer as they
                 # are, without a wrapper object each (a tenth of the consumer's time).
-                raw = await channel.get_underlay_channel()
+                raw = self._channel = await channel.get_underlay_channel()
                 # One consumer per queue at a time. A batch reads the versions before it
                 # writes, so a second consumer of the queue (a start-first update, a scaled
                 # service) could apply an older event after a newer one committed in
@@ -183,7 +200,7 @@ class EventConsumer:
                 # here until the first is gone); a quorum queue has a single active consumer
                 # (a second one is registered but gets nothing until then).
                 await raw.basic_consume(
-                    queue.name, self._buffer.put, exclusive=self.queue_type == "classic"
+                    queue.name, self._deliver, exclusive=self.queue_type == "classic"
                 )
                 log.info("consumer_attached", queue=self.queue_name)
                 await self._process_until(stop, lost)
@@ -213,6 +230,15 @@ class EventConsumer:
                         await asyncio.wait_for(connection.close(), 2)
         log.info("consumer_stopped", queue=self.queue_name, applied=self.applied)
 
+    async def _deliver(self, message: DeliveredMessage) -> None:
+        self._buffered += message_event_count(message.header.properties.headers)
+        self._buffer.put_nowait(message)
+
+    def _take(self) -> DeliveredMessage:
+        message = self._buffer.get_nowait()
+        self._buffered -= message_event_count(message.header.properties.headers)
+        return message
+
     async def _process_until(self, stop: asyncio.Event, lost: asyncio.Event) -> None:
         while not stop.is_set():
             if lost.is_set():
@@ -228,30 +254,51 @@ class EventConsumer:
             if getter not in done:
                 getter.cancel()
                 continue
-            batch = [getter.result()]
-            if self.linger and self._buffer.qsize() < self.batch_size - 1:
+            first = getter.result()
+            events = message_event_count(first.header.properties.headers)
+            self._buffered -= events
+            batch = [first]
+            if self.linger and events + self._buffered < self.batch_size:
                 # Not a full batch waiting: give a trickle of events a moment to gather.
                 await asyncio.sleep(self.linger)
-            while len(batch) < self.batch_size and not self._buffer.empty():
-                batch.append(self._buffer.get_nowait())
+            # Up to a batch of events (a packed message is never split).
+            while events < self.batch_size and not self._buffer.empty():
+                batch.append(self._take())
+                events += message_event_count(batch[-1].header.properties.headers)
             await self.process_batch(batch)
+            await self._fit_prefetch(events / len(batch))
+
+    async def _fit_prefetch(self, per_message: float) -> None:
+        """Keep about two batches of events in flight, whether messages carry one event or
+        a packed run: a prefetch of ``2 × batch_size`` packed messages would hold a hundred
+        times that in the consumer, unseen in the queue's depth and redelivered whole
+        after a crash. Changed only when off by half or more (one round trip)."""
+        wanted = max(4, min(self.batch_size * 2, round(self.batch_size * 2 / per_message)))
+        if self._channel is None or 2 * self._prefetch // 3 <= wanted <= 3 * self._prefetch // 2:
+            return
+        await self._channel.basic_qos(prefetch_count=wanted)
+        self._prefetch = wanted
 
     # -- one batch ---------------------------------------------------------------------
 
     async def process_batch(self, messages: list[DeliveredMessage]) -> None:
-        """Apply ``messages`` in one transaction, then ack, retry or dead-letter each."""
-        items = [_Item(message=m) for m in messages]
-        for item in items:
-            try:
-                item.event = parse_event(item.message.body)
-            except ValueError as exc:
-                log.error(
-                    "consumer_malformed_event",
-                    queue=self.queue_name,
-                    message_id=_message_id(item.message),
-                    error=str(exc)[:500],
-                )
-                item.outcome = "dead"
+        """Apply the events of ``messages`` in one transaction, then ack, retry or
+        dead-letter each message."""
+        items = []
+        for message in messages:
+            for body in message_bodies(message.header.properties.content_type, message.body):
+                item = _Item(message=message)
+                try:
+                    item.event = parse_event(body)
+                except ValueError as exc:
+                    log.error(
+                        "consumer_malformed_event",
+                        queue=self.queue_name,
+                        message_id=_message_id(message),
+                        error=str(exc)[:500],
+                    )
+                    item.outcome = "dead"
+                items.append(item)
         pending = [i for i in items if i.outcome == "pending"]
         try:
             try:
@@ -267,18 +314,18 @@ class EventConsumer:
                     await self._apply(session, pending, isolate=True)
         except BaseException:
             # Nothing was committed: hand every message back to the broker.
-            for item in items:
+            for message in messages:
                 with contextlib.suppress(Exception):
-                    await _settle(item.message, "nack")
+                    await _settle(message, "nack")
             raise
         if all(i.outcome in ("applied", "skipped") for i in items):
             # One ack for the whole batch: deliveries are processed in order on one channel.
-            last = max(items, key=lambda i: i.message.delivery_tag or 0)
-            await _settle(last.message, "ack", multiple=True)
+            last = max(messages, key=lambda m: m.delivery_tag or 0)
+            await _settle(last, "ack", multiple=True)
             self._count_batch(items)
         else:
-            for item in items:
-                await self._settle(item)
+            for message in messages:
+                await self._settle([i for i in items if i.message is message])
         self.batches += 1
         BATCH_SIZE.labels(self.queue_name).observe(len(items))
         async with self.progress:
@@ -413,18 +460,12 @@ class EventConsumer:
             await self.batch_handlers[run[0].type](session, list(run))
             run.clear()
 
-    def _count(self, item: _Item) -> None:
-        if item.event is not None and self._attempts:
-            self._attempts.pop(str(item.event.id), None)
-        self.applied += item.outcome == "applied"
-        self._counter(item.outcome).inc()
-
     def _count_batch(self, items: list[_Item]) -> None:
-        """:meth:`_count` of a batch of applied or skipped items, with one increment each."""
+        """Count applied or skipped items (an increment per outcome); their messages are
+        settled, so their attempts are forgotten."""
         if self._attempts:
             for item in items:
-                self._count(item)
-            return
+                self._attempts.pop(_attempt_key(item.message, [item]), None)
         applied = sum(item.outcome == "applied" for item in items)
         self.applied += applied
         if applied:
@@ -439,22 +480,32 @@ class EventConsumer:
             counter = self._counters[outcome] = CONSUMED.labels(self.queue_name, outcome)
         return counter
 
-    async def _settle(self, item: _Item) -> None:
-        message = item.message
-        key = str(item.event.id) if item.event else (_message_id(message) or "")
-        if item.outcome in ("applied", "skipped"):
+    async def _settle(self, items: list[_Item]) -> None:
+        """Settle the message of ``items`` (its events): ack when every one was applied or
+        skipped, else retry it (requeued: redelivered, its applied events are skipped) or,
+        after ``max_attempts`` or when an event is malformed, dead-letter it whole."""
+        message = items[0].message
+        key = _attempt_key(message, items)
+        outcomes = {i.outcome for i in items}
+        if outcomes <= {"applied", "skipped"}:
             await _settle(message, "ack")
-            self._count(item)
+            self._count_batch(items)
             return
-        if item.outcome == "failed":
+        if "dead" not in outcomes:
             attempts = self._attempts.get(key, 0) + 1
             if attempts < self.max_attempts:
                 self._attempts[key] = attempts
                 await _settle(message, "nack")
                 self._counter("retried").inc()
                 return
-            self._attempts.pop(key, None)
-        log.error("consumer_dead_lettered", queue=self.queue_name, event_id=key)
+        self._attempts.pop(key, None)
+        log.error(
+            "consumer_dead_lettered",
+            queue=self.queue_name,
+            event_id=key,
+            events=len(items),
+            failed=[str(i.event.id) for i in items if i.event and i.outcome == "failed"],
+        )
         await _settle(message, "reject")
         self.dead_lettered += 1
         self._counter("dead_lettered").inc()
@@ -509,6 +560,13 @@ def _in_exclusive_use(exc: BaseException) -> bool:
 
 def _message_id(message: DeliveredMessage) -> str | None:
     return message.header.properties.message_id
+
+
+def _attempt_key(message: DeliveredMessage, items: list[_Item]) -> str:
+    """What a message's attempts are counted by: its first event's id (a packed message's
+    first event is its message id), else its message id."""
+    event = items[0].event
+    return str(event.id) if event is not None else (_message_id(message) or "")
 
 
 async def _settle(message: DeliveredMessage, how: str, *, multiple: bool = False) -> None:

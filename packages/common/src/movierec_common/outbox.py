@@ -8,7 +8,9 @@ write's transaction, whose commit would otherwise hold NOTIFY's global lock and 
 every writer). :class:`OutboxRelay` ``LISTEN``s, drains while it finds rows and sweeps
 periodically for anything a lost wake-up missed; it claims rows with
 ``FOR UPDATE SKIP LOCKED`` (several relays are safe), publishes a batch with pipelined
-publisher confirms and deletes it in one statement once the broker confirmed it. While the
+publisher confirms and deletes it in one statement once the broker confirmed it. Consecutive
+events of one type in a batch travel packed, up to ``pack_size`` in one message
+(:data:`~movierec_common.amqp.PACKED_CONTENT_TYPE`). While the
 broker or the database is unreachable it retries with capped exponential backoff; nothing
 is lost, duplicates are possible (at least once) and consumers are idempotent.
 
@@ -36,8 +38,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from movierec_common.amqp import (
+    EVENT_COUNT_HEADER,
+    PACKED_CONTENT_TYPE,
+    Publication,
     connect,
     declare_events_exchange,
+    pack_bodies,
     publish_confirmed,
     queue_arguments,
 )
@@ -286,19 +292,69 @@ FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 
 
-def _properties(row: asyncpg.Record) -> aiormq.spec.Basic.Properties:
-    """The AMQP properties of an outbox row (persistent, with its message id)."""
+def _properties(row: asyncpg.Record, *, count: int = 1) -> aiormq.spec.Basic.Properties:
+    """The AMQP properties of an outbox row (persistent, with its message id); with a
+    ``count``, of a packed message whose first event the row is."""
     props = orjson.loads(row["properties"]) if row["properties"] else {}
+    headers = orjson.loads(row["headers"]) if row["headers"] else {}
+    if count > 1:
+        return aiormq.spec.Basic.Properties(
+            content_type=PACKED_CONTENT_TYPE,
+            headers={**headers, EVENT_COUNT_HEADER: count},
+            message_id=str(row["message_id"]),
+            message_type=props.get("type"),
+            app_id=props.get("app_id"),
+            delivery_mode=2,
+        )
     return aiormq.spec.Basic.Properties(
         content_type=row["content_type"],
         content_encoding=props.get("content_encoding"),
-        headers=orjson.loads(row["headers"]) if row["headers"] else {},
+        headers=headers,
         message_id=str(row["message_id"]),
         correlation_id=props.get("correlation_id"),
         message_type=props.get("type"),
         app_id=props.get("app_id"),
         delivery_mode=2,  # persistent
     )
+
+
+def _packable(row: asyncpg.Record) -> bool:
+    """An event (a JSON envelope bound for an events exchange, not a task message) that
+    can share a packed message."""
+    return (
+        bool(row["exchange"])
+        and row["content_type"] == "application/json"
+        and b"\n" not in row["body"]
+    )
+
+
+def _publications(rows: list[asyncpg.Record], pack_size: int) -> list[Publication]:
+    """The messages of claimed rows, in their order: each run of up to ``pack_size``
+    consecutive events of one route and version packed into one message, anything else
+    alone."""
+    publications: list[Publication] = []
+    i = 0
+    while i < len(rows):
+        first = rows[i]
+        end = i + 1
+        if pack_size > 1 and _packable(first):
+            route = (first["exchange"], first["routing_key"], first["headers"])
+            while (
+                end < len(rows)
+                and end - i < pack_size
+                and (rows[end]["exchange"], rows[end]["routing_key"], rows[end]["headers"]) == route
+                and _packable(rows[end])
+            ):
+                end += 1
+        if end - i == 1:
+            body = bytes(first["body"])
+        else:
+            body = pack_bodies([bytes(r["body"]) for r in rows[i:end]])
+        publications.append(
+            (first["exchange"], first["routing_key"], body, _properties(first, count=end - i))
+        )
+        i = end
+    return publications
 
 
 class OutboxRelay:
@@ -311,6 +367,7 @@ class OutboxRelay:
         *,
         events_exchange: str,
         batch_size: int = 500,
+        pack_size: int = 100,
         sweep_interval: float = 1.0,
         max_backoff: float = 5.0,
         name: str = "relay",
@@ -322,6 +379,8 @@ class OutboxRelay:
         self.queue_type = queue_type
         self.events_exchange = events_exchange
         self.batch_size = batch_size
+        #: Most events in one packed message (1: one message per event).
+        self.pack_size = pack_size
         self.sweep_interval = sweep_interval
         self._wake = asyncio.Event()
         self._listen_conn: asyncpg.Connection | None = None
@@ -428,16 +487,7 @@ class OutboxRelay:
             # The whole batch in one write on the channel underneath aio_pika, its
             # confirms awaited together: a batch costs one round trip, not one per row.
             await publish_confirmed(
-                await channel.get_underlay_channel(),
-                [
-                    (
-                        row["exchange"],
-                        row["routing_key"],
-                        bytes(row["body"]),
-                        _properties(row),
-                    )
-                    for row in rows
-                ],
+                await channel.get_underlay_channel(), _publications(rows, self.pack_size)
             )
             await conn.execute(
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]

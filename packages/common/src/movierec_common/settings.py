@@ -90,11 +90,14 @@ class ServiceSettings(CommonSettings):
     report_interval_seconds: float = Field(default=60.0, ge=5)
     #: Most events the consumer applies in one transaction (it takes what has arrived, up
     #: to this many): larger batches cost less per event and lag more under load.
-    consumer_batch_size: int = Field(default=200, ge=1, le=5000)
+    consumer_batch_size: int = Field(default=500, ge=1, le=5000)
     #: How long the consumer waits for more events when fewer than a batch have arrived:
     #: under a trickle of writes, fewer and larger transactions (each has a fixed cost of
     #: round trips and a commit) for at most this much more latency.
-    consumer_linger_seconds: float = Field(default=0.01, ge=0, le=1)
+    consumer_linger_seconds: float = Field(default=0.05, ge=0, le=1)
+    #: Most consecutive events of one type the relay carries in one message (1: a message
+    #: per event, for consumers outside the platform that read only single envelopes).
+    relay_pack_size: int = Field(default=100, ge=1, le=1000)
 
     #: How often an API process reads the sessions that ended (a revocation takes effect
     #: within this, plus the relay's and consumer's delay, on services other than auth).
