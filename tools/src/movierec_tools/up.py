@@ -38,6 +38,7 @@ from movierec_tools.platform import (
     check_infrastructure,
     consumer_queues,
     services,
+    vacuum_analyze,
     wait_drained,
 )
 from movierec_tools.processes import console_script
@@ -272,6 +273,8 @@ async def seed(
     timer.done("watches")
     await barrier(settings, platform, "seed 4/5: ratings and watches reaching every service")
     timer.done("rating and watch events")
+    await vacuum_analyze(platform)
+    timer.done("vacuum")
     click.echo("seed 5/5: first training")
     await run_command("recs", ["train"], env)
     timer.done("training")
