@@ -8,11 +8,14 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
+from movierec_common.db import connect_database
 from movierec_common.settings import CommonSettings
 from movierec_testkit import eventually
 from movierec_tools import up
-from movierec_tools.platform import check_infrastructure
+from movierec_tools.platform import Service, check_infrastructure, vacuum_analyze
 from movierec_tools.supervisor import Supervisor
 
 
@@ -110,3 +113,31 @@ def test_the_banner_says_how_long_each_seeding_step_took():
     seeded = up.Seeded(124.4, None, {"movies": 3.2, "catalog events": 5.0, "training": 21.0})
     text = up.banner([], {"auth": 8001}, seeded, None)
     assert "seeding took 124 s (movies 3 s, catalog events 5 s, training 21 s)" in text
+
+
+async def test_seeding_vacuums_the_databases_and_one_it_cannot_reach_does_not_stop_it(test_run):
+    """The post-import ``VACUUM (ANALYZE)``: statistics and a visibility map for the loaded
+    tables (index-only scans); a database it cannot vacuum is named, not fatal."""
+    url = await test_run.create_database("vacuumed")
+    conn = await connect_database(url, timeout=5)
+    try:
+        await conn.execute("CREATE TABLE loaded (id int PRIMARY KEY, score real)")
+        await conn.execute(
+            "INSERT INTO loaded SELECT i, i % 10 FROM generate_series(1, 20000) AS i"
+        )
+        platform = [
+            SimpleNamespace(name="loaded", database_url=url),
+            SimpleNamespace(name="gone", database_url="postgresql://postgres@127.0.0.1:1/x"),
+        ]
+        failed = await vacuum_analyze(cast(list[Service], platform))
+        # Both written in the vacuum's own transactions (the statistics views lag).
+        row = await conn.fetchrow(
+            "SELECT c.relpages, c.relallvisible,"
+            " (SELECT count(*) FROM pg_stats WHERE tablename = 'loaded') AS columns"
+            " FROM pg_class c WHERE c.relname = 'loaded'"
+        )
+    finally:
+        await conn.close()
+    assert list(failed) == ["gone"]
+    assert row["relpages"] > 0 and row["relallvisible"] == row["relpages"]
+    assert row["columns"] == 2  # ANALYZE's statistics of both columns
