@@ -546,3 +546,22 @@ async def test_a_retired_type_is_unbound_from_a_queue_an_older_version_declared(
         channel = await connection.channel()
         queue = await channel.declare_queue(test_run.queue("retired"), passive=True)
         assert queue.declaration_result.message_count == 1  # the watch alone
+
+
+async def test_the_prefetch_follows_the_events_a_message_carries(applied_db, test_run):
+    """About two batches of events in flight: a few packed messages, or many single ones;
+    left alone while it is within half of what it should be."""
+    asked: list[int] = []
+
+    class Channel:
+        async def basic_qos(self, *, prefetch_count: int) -> None:
+            asked.append(prefetch_count)
+
+    consumer = _consumer(applied_db, test_run, "prefetch", batch_size=500)
+    consumer._channel = Channel()  # type: ignore[assignment]
+    await consumer._fit_prefetch(100.0)  # packed runs of 100
+    await consumer._fit_prefetch(90.0)  # about the same
+    await consumer._fit_prefetch(1.0)  # single events again
+    await consumer._fit_prefetch(1.2)
+    await consumer._fit_prefetch(1000.0)  # never below 4
+    assert asked == [10, 1000, 4]
