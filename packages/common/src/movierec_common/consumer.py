@@ -284,8 +284,10 @@ class EventConsumer:
     async def process_batch(self, messages: list[DeliveredMessage]) -> None:
         """Apply the events of ``messages`` in one transaction, then ack, retry or
         dead-letter each message."""
-        items = []
+        # The events of each message, in order (a packed message carries several).
+        groups: list[list[_Item]] = []
         for message in messages:
+            group: list[_Item] = []
             for body in message_bodies(message.header.properties.content_type, message.body):
                 item = _Item(message=message)
                 try:
@@ -298,7 +300,9 @@ class EventConsumer:
                         error=str(exc)[:500],
                     )
                     item.outcome = "dead"
-                items.append(item)
+                group.append(item)
+            groups.append(group)
+        items = [item for group in groups for item in group]
         pending = [i for i in items if i.outcome == "pending"]
         try:
             try:
@@ -322,10 +326,10 @@ class EventConsumer:
             # One ack for the whole batch: deliveries are processed in order on one channel.
             last = max(messages, key=lambda m: m.delivery_tag or 0)
             await _settle(last, "ack", multiple=True)
-            self._count_batch(items)
+            self._count_settled(groups)
         else:
-            for message in messages:
-                await self._settle([i for i in items if i.message is message])
+            for group in groups:
+                await self._settle(group)
         self.batches += 1
         BATCH_SIZE.labels(self.queue_name).observe(len(items))
         async with self.progress:
@@ -460,12 +464,13 @@ class EventConsumer:
             await self.batch_handlers[run[0].type](session, list(run))
             run.clear()
 
-    def _count_batch(self, items: list[_Item]) -> None:
-        """Count applied or skipped items (an increment per outcome); their messages are
-        settled, so their attempts are forgotten."""
+    def _count_settled(self, groups: list[list[_Item]]) -> None:
+        """Count the applied or skipped events of acked messages (an increment per
+        outcome) and forget the messages' attempts."""
         if self._attempts:
-            for item in items:
-                self._attempts.pop(_attempt_key(item.message, [item]), None)
+            for group in groups:
+                self._attempts.pop(_attempt_key(group), None)
+        items = [item for group in groups for item in group]
         applied = sum(item.outcome == "applied" for item in items)
         self.applied += applied
         if applied:
@@ -485,11 +490,11 @@ class EventConsumer:
         skipped, else retry it (requeued: redelivered, its applied events are skipped) or,
         after ``max_attempts`` or when an event is malformed, dead-letter it whole."""
         message = items[0].message
-        key = _attempt_key(message, items)
+        key = _attempt_key(items)
         outcomes = {i.outcome for i in items}
         if outcomes <= {"applied", "skipped"}:
             await _settle(message, "ack")
-            self._count_batch(items)
+            self._count_settled([items])
             return
         if "dead" not in outcomes:
             attempts = self._attempts.get(key, 0) + 1
@@ -562,11 +567,11 @@ def _message_id(message: DeliveredMessage) -> str | None:
     return message.header.properties.message_id
 
 
-def _attempt_key(message: DeliveredMessage, items: list[_Item]) -> str:
-    """What a message's attempts are counted by: its first event's id (a packed message's
-    first event is its message id), else its message id."""
+def _attempt_key(items: list[_Item]) -> str:
+    """What the attempts of a message (its events: ``items``) are counted by: its first
+    event's id (a packed message's first event is its message id), else its message id."""
     event = items[0].event
-    return str(event.id) if event is not None else (_message_id(message) or "")
+    return str(event.id) if event is not None else (_message_id(items[0].message) or "")
 
 
 async def _settle(message: DeliveredMessage, how: str, *, multiple: bool = False) -> None:
